@@ -1,0 +1,222 @@
+package ledger
+
+import (
+	"container/list"
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// locate maps a tlog stored-hash index to its tile and the node's position
+// inside that tile.
+func locate(index int64) (tileLevel int, tileIndex uint64, sub int, pos int64) {
+	level, n := tlog.SplitStoredHashIndex(index)
+	tileLevel, sub = level/TileHeight, level%TileHeight
+	tileIndex = uint64(n<<sub) / tileWidth
+	pos = n - int64(tileIndex)*int64(tileWidth>>sub)
+	return
+}
+
+// edgeReader serves hashes from the right edge only. The complete subtrees
+// that make up the root of the edge's own size always live there.
+type edgeReader struct{ e *edge }
+
+func (r edgeReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	for i, idx := range indexes {
+		h, ok := r.e.node(idx)
+		if !ok {
+			return nil, fmt.Errorf("hash %d is not on the right edge", idx)
+		}
+		out[i] = h
+	}
+	return out, nil
+}
+
+func (e *edge) node(index int64) (tlog.Hash, bool) {
+	tl, ti, sub, pos := locate(index)
+	if tl >= len(e.tiles) || ti != edgeTileIndex(e.size, tl) {
+		return tlog.Hash{}, false
+	}
+	return e.tiles[tl].node(sub, pos)
+}
+
+// storeReader serves hashes for proofs: the right edge from memory, full
+// tiles from a bounded cache, everything else from the store.
+type storeReader struct {
+	ctx context.Context
+	l   *Log
+	e   *edge
+}
+
+func (r storeReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	for i, idx := range indexes {
+		if h, ok := r.e.node(idx); ok {
+			out[i] = h
+			continue
+		}
+		tl, ti, sub, pos := locate(idx)
+		t, err := r.l.tile(r.ctx, uint64(tl), ti)
+		if err != nil {
+			return nil, err
+		}
+		h, ok := t.node(sub, pos)
+		if !ok {
+			return nil, fmt.Errorf("hash %d is not yet in tile %d/%d", idx, tl, ti)
+		}
+		out[i] = h
+	}
+	return out, nil
+}
+
+// tile reads a tile through the cache. Only full tiles are cached: they
+// never change.
+func (l *Log) tile(ctx context.Context, level, index uint64) (*fatTile, error) {
+	if t := l.cache.get(level, index); t != nil {
+		return t, nil
+	}
+	w, data, err := l.st.LedgerTile(ctx, level, index)
+	if err != nil {
+		return nil, fmt.Errorf("read tile %d/%d: %w", level, index, err)
+	}
+	t, err := decodeFatTile(w, data)
+	if err != nil {
+		return nil, fmt.Errorf("tile %d/%d: %w", level, index, err)
+	}
+	if w == tileWidth {
+		l.cache.put(level, index, t)
+	}
+	return t, nil
+}
+
+func (l *Log) reader(ctx context.Context) storeReader {
+	return storeReader{ctx: ctx, l: l, e: l.edge.Load()}
+}
+
+// ErrBadRange is returned for proofs outside the tree.
+var ErrBadRange = errors.New("index or size out of range")
+
+// InclusionProof proves that entry index is in the tree of the given size.
+func (l *Log) InclusionProof(ctx context.Context, index, size uint64) ([]tlog.Hash, error) {
+	if index >= size || size > l.Size() {
+		return nil, fmt.Errorf("%w: index %d, size %d, tree size %d", ErrBadRange, index, size, l.Size())
+	}
+	p, err := tlog.ProveRecord(int64(size), int64(index), l.reader(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("prove inclusion of %d in %d: %w", index, size, err)
+	}
+	return p, nil
+}
+
+// ConsistencyProof proves that the tree of size old is a prefix of size new.
+func (l *Log) ConsistencyProof(ctx context.Context, old, new uint64) ([]tlog.Hash, error) {
+	if old > new || new > l.Size() {
+		return nil, fmt.Errorf("%w: from %d to %d, tree size %d", ErrBadRange, old, new, l.Size())
+	}
+	if old == 0 || old == new {
+		return nil, nil
+	}
+	p, err := tlog.ProveTree(int64(new), int64(old), l.reader(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("prove consistency %d to %d: %w", old, new, err)
+	}
+	return p, nil
+}
+
+// RootAt is the root hash of the tree of the given size.
+func (l *Log) RootAt(ctx context.Context, size uint64) (tlog.Hash, error) {
+	if size > l.Size() {
+		return tlog.Hash{}, fmt.Errorf("%w: size %d, tree size %d", ErrBadRange, size, l.Size())
+	}
+	return tlog.TreeHash(int64(size), l.reader(ctx))
+}
+
+// LeafHash is the RFC 6962 leaf hash of entry index.
+func (l *Log) LeafHash(ctx context.Context, index uint64) (tlog.Hash, error) {
+	if index >= l.Size() {
+		return tlog.Hash{}, fmt.Errorf("%w: index %d, tree size %d", ErrBadRange, index, l.Size())
+	}
+	hs, err := l.reader(ctx).ReadHashes([]int64{tlog.StoredHashIndex(0, int64(index))})
+	if err != nil {
+		return tlog.Hash{}, err
+	}
+	return hs[0], nil
+}
+
+// Tile returns a C2SP tile body (base hashes only) for level/index, cut to
+// width w (0 means full).
+func (l *Log) Tile(ctx context.Context, level, index uint64, w int) ([]byte, error) {
+	if w == 0 {
+		w = tileWidth
+	}
+	size := l.Size()
+	count := size >> (TileHeight * level)
+	if index*tileWidth+uint64(w) > count {
+		return nil, fmt.Errorf("%w: tile %d/%d width %d is beyond the tree of size %d", ErrNotFound, level, index, w, size)
+	}
+	e := l.edge.Load()
+	var t *fatTile
+	if int(level) < len(e.tiles) && index == edgeTileIndex(e.size, int(level)) {
+		t = e.tiles[level]
+	} else {
+		var err error
+		if t, err = l.tile(ctx, level, index); err != nil {
+			return nil, err
+		}
+	}
+	if t.width() < w {
+		return nil, fmt.Errorf("%w: tile %d/%d has width %d", ErrNotFound, level, index, t.width())
+	}
+	out := make([]byte, 0, w*tlog.HashSize)
+	for _, h := range t.lv[0][:w] {
+		out = append(out, h[:]...)
+	}
+	return out, nil
+}
+
+// tileCache is a bounded LRU of full tiles.
+type tileCache struct {
+	mu  sync.Mutex
+	max int
+	ll  *list.List
+	m   map[[2]uint64]*list.Element
+}
+
+type cacheItem struct {
+	key [2]uint64
+	t   *fatTile
+}
+
+func newTileCache(max int) *tileCache {
+	return &tileCache{max: max, ll: list.New(), m: make(map[[2]uint64]*list.Element)}
+}
+
+func (c *tileCache) get(level, index uint64) *fatTile {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.m[[2]uint64{level, index}]; ok {
+		c.ll.MoveToFront(el)
+		return el.Value.(*cacheItem).t
+	}
+	return nil
+}
+
+func (c *tileCache) put(level, index uint64, t *fatTile) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := [2]uint64{level, index}
+	if el, ok := c.m[k]; ok {
+		c.ll.MoveToFront(el)
+		return
+	}
+	c.m[k] = c.ll.PushFront(&cacheItem{key: k, t: t})
+	for c.ll.Len() > c.max {
+		el := c.ll.Back()
+		c.ll.Remove(el)
+		delete(c.m, el.Value.(*cacheItem).key)
+	}
+}

@@ -1,0 +1,78 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// Store is the ledger's persistence. SQLite and PostgreSQL implement it in
+// internal/store; both pass the same conformance suite.
+type Store interface {
+	// LedgerHead returns the committed tree size and root hash.
+	LedgerHead(ctx context.Context) (size uint64, root tlog.Hash, err error)
+	// AppendLedger commits a batch atomically: entries, their index rows,
+	// the changed tiles and the new head. It returns ErrConflict if the head
+	// is no longer b.OldSize (another replica appended first).
+	AppendLedger(ctx context.Context, b *Batch) error
+	// LedgerTile returns a stored fat tile, or ErrNotFound.
+	LedgerTile(ctx context.Context, level, index uint64) (width int, data []byte, err error)
+	// LedgerEntries returns up to n entries from index start on, in order.
+	// Missing indexes are simply absent, so a verifier can see gaps.
+	LedgerEntries(ctx context.Context, start uint64, n int) ([]RawEntry, error)
+	// QueryLedger selects entries by indexed fields with keyset paging.
+	QueryLedger(ctx context.Context, q Query) ([]RawEntry, error)
+	SaveCheckpoint(ctx context.Context, c Checkpoint) error
+	// LatestCheckpoint returns the newest checkpoint, or ErrNotFound.
+	LatestCheckpoint(ctx context.Context) (Checkpoint, error)
+	// Checkpoints lists checkpoints with sizes in [from, to], oldest first.
+	Checkpoints(ctx context.Context, from, to uint64) ([]Checkpoint, error)
+}
+
+// Batch is one group commit.
+type Batch struct {
+	OldSize, NewSize uint64
+	Root             tlog.Hash
+	Entries          []BatchEntry
+	Tiles            []TileWrite
+}
+
+// BatchEntry is one entry with the fields that the store indexes.
+type BatchEntry struct {
+	Index    uint64
+	Type     string
+	Tenant   string
+	Time     time.Time
+	Subjects []Ref
+	Data     []byte
+}
+
+// TileWrite is a tile as stores persist it.
+type TileWrite struct {
+	Level, Index uint64
+	Width        int
+	Data         []byte
+}
+
+// RawEntry is a stored entry before decoding.
+type RawEntry struct {
+	Index uint64
+	Data  []byte
+}
+
+// Checkpoint is a signed tree head in C2SP tlog-checkpoint form.
+type Checkpoint struct {
+	Size uint64
+	Root tlog.Hash
+	// Note is the complete signed note.
+	Note []byte
+	Time time.Time
+}
+
+// Errors that stores return.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("ledger head moved")
+)
