@@ -15,7 +15,6 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/gowebpki/jcs"
 )
 
 // ActorKind says what kind of principal caused an event.
@@ -72,7 +71,7 @@ type Appender interface {
 
 // MaxEventSize bounds one canonical event. Larger evidence belongs in a
 // referenced artifact whose digest the event carries.
-const MaxEventSize = 64 << 10
+const MaxEventSize = 60 << 10
 
 var (
 	typePattern = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$`)
@@ -131,9 +130,6 @@ func (e *Event) Validate() error {
 		}
 	}
 	if len(e.Body) > 0 {
-		if !json.Valid(e.Body) {
-			return fmt.Errorf("%w: body is not valid JSON", ErrInvalidEvent)
-		}
 		if b := bytes.TrimSpace(e.Body); len(b) == 0 || b[0] != '{' {
 			return fmt.Errorf("%w: body must be a JSON object", ErrInvalidEvent)
 		}
@@ -151,23 +147,16 @@ func (e *Event) Canonical(now time.Time) ([]byte, error) {
 		e.Time = now
 	}
 	e.Time = e.Time.UTC().Truncate(time.Microsecond)
+	var body []byte
 	if len(e.Body) > 0 {
-		b, err := jcs.Transform(e.Body)
+		b, err := canonicalJSON(e.Body)
 		if err != nil {
-			return nil, fmt.Errorf("%w: canonicalize body: %v", ErrInvalidEvent, err)
+			return nil, fmt.Errorf("%w: body: %v", ErrInvalidEvent, err)
 		}
+		body = b
 		e.Body = b
 	}
-	// The struct's fields are already in RFC 8785 key order except where
-	// jcs sorts them, so one final transform keeps the rule in one place.
-	raw, err := json.Marshal(e)
-	if err != nil {
-		return nil, fmt.Errorf("%w: encode: %v", ErrInvalidEvent, err)
-	}
-	data, err := jcs.Transform(raw)
-	if err != nil {
-		return nil, fmt.Errorf("%w: canonicalize: %v", ErrInvalidEvent, err)
-	}
+	data := e.appendEnvelope(make([]byte, 0, 160+len(body)), body)
 	if len(data) > MaxEventSize {
 		return nil, fmt.Errorf("%w: canonical event is %d bytes, the limit is %d; store large evidence as an artifact and record its digest", ErrInvalidEvent, len(data), MaxEventSize)
 	}
