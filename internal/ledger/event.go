@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"regexp"
 	"time"
-
 )
 
 // ActorKind says what kind of principal caused an event.

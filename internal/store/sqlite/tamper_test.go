@@ -1,0 +1,143 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/attest-ai/attest/internal/ledger"
+	"github.com/attest-ai/attest/internal/store/sqlite"
+	"golang.org/x/mod/sumdb/note"
+)
+
+// fixture builds a 600-entry ledger with checkpoints at 300 and 600.
+func fixture(t *testing.T) (dir string, st *sqlite.Store, vkey string) {
+	t.Helper()
+	ctx := context.Background()
+	dir = t.TempDir()
+	st, err := sqlite.Open(ctx, dir, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	l, err := ledger.Open(ctx, st, ledger.Options{BatchMax: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	skey, vkey, _ := note.GenerateKey(nil, "attest.test/tamper")
+	signer, _ := note.NewSigner(skey)
+	s := ledger.NewSigner(l, signer)
+	for i := 0; i < 600; i++ {
+		if _, err := l.Append(ctx, event400(i)); err != nil {
+			t.Fatal(err)
+		}
+		if i == 299 || i == 599 {
+			if _, err := s.Publish(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	l.Close()
+	if _, err := ledger.Verify(ctx, ledger.StoreSource{Store: st}, vkey, nil); err != nil {
+		t.Fatalf("untouched ledger does not verify: %v", err)
+	}
+	return dir, st, vkey
+}
+
+func rawDB(t *testing.T, dir string) *sql.DB {
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, sqlite.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// TestVerifyCatchesTampering changes the database behind the ledger's back
+// and checks that verification names the index.
+func TestVerifyCatchesTampering(t *testing.T) {
+	cases := []struct {
+		name  string
+		sql   []string
+		index uint64
+	}{
+		{"flip one byte of an entry", []string{`UPDATE ledger_entries SET data = CAST(replace(CAST(data AS TEXT), 'req-000000000042', 'req-000000000043') AS BLOB) WHERE idx = 42`}, 42},
+		{"delete an entry", []string{`DELETE FROM ledger_entries WHERE idx = 137`}, 137},
+		{"reorder two entries", []string{
+			`UPDATE ledger_entries SET idx = -1 WHERE idx = 200`,
+			`UPDATE ledger_entries SET idx = 200 WHERE idx = 201`,
+			`UPDATE ledger_entries SET idx = 201 WHERE idx = -1`}, 200},
+		{"truncate the log", []string{`DELETE FROM ledger_entries WHERE idx >= 550`, `UPDATE ledger_head SET size = 550`}, 550},
+		{"truncate entries only", []string{`DELETE FROM ledger_entries WHERE idx >= 590`}, 590},
+		{"replace a stored leaf hash", []string{`UPDATE ledger_tiles SET data = zeroblob(32) || substr(data, 33) WHERE level = 0 AND idx = 1`}, 256},
+		{"replace a stored interior hash", []string{`UPDATE ledger_tiles SET data = substr(data, 1, 8192) || zeroblob(32) || substr(data, 8225) WHERE level = 0 AND idx = 0`}, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir, st, vkey := fixture(t)
+			db := rawDB(t, dir)
+			for _, q := range c.sql {
+				if _, err := db.Exec(q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			_, err := ledger.Verify(context.Background(), ledger.StoreSource{Store: st}, vkey, nil)
+			var te *ledger.TamperError
+			if !errors.As(err, &te) {
+				t.Fatalf("verify did not report tampering: %v", err)
+			}
+			if te.Index != c.index {
+				t.Fatalf("verify named index %d (%s), want %d", te.Index, te.Reason, c.index)
+			}
+		})
+	}
+}
+
+func TestBundleExportAndOfflineVerify(t *testing.T) {
+	ctx := context.Background()
+	_, st, vkey := fixture(t)
+	out := t.TempDir()
+	cp, err := ledger.Export(ctx, st, vkey, out, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := ledger.OpenBundle(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := ledger.Verify(ctx, b, vkey, nil)
+	if err != nil {
+		t.Fatalf("bundle does not verify: %v", err)
+	}
+	if rep.Size != cp.Size || rep.Checkpoints != 2 {
+		t.Fatalf("report %+v", rep)
+	}
+	// Any modified file makes verification fail.
+	for _, rel := range []string{"tile/entries/001", "tile/0/000", "tile/1/000.p/2", "checkpoint", "checkpoints/300", "tile/entries/002.p/88"} {
+		t.Run(rel, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.CopyFS(dir, os.DirFS(out)); err != nil {
+				t.Fatal(err)
+			}
+			p := filepath.Join(dir, rel)
+			data, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data[len(data)/2] ^= 1
+			os.WriteFile(p, data, 0o644)
+			b, _ := ledger.OpenBundle(dir)
+			if _, err := ledger.Verify(ctx, b, vkey, nil); err == nil {
+				t.Fatalf("modified %s still verifies", rel)
+			}
+		})
+	}
+	// A key other than the log's is refused.
+	_, other, _ := note.GenerateKey(nil, "attest.test/tamper")
+	if _, err := ledger.Verify(ctx, b, other, nil); err == nil {
+		t.Fatal("bundle verified under a foreign key")
+	}
+}
