@@ -17,11 +17,16 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql keymigrations/*.sql
 var migrationFS embed.FS
 
 // FileName is the database file inside the data directory.
 const FileName = "attest.db"
+
+// KeysFileName is the separate key store. It uses a rollback journal and
+// secure_delete, so a destroyed data key leaves no copy in a WAL or in
+// free pages.
+const KeysFileName = "keys.db"
 
 // Options tune the store.
 type Options struct {
@@ -36,6 +41,7 @@ type Options struct {
 type Store struct {
 	w    *sql.DB // exactly one connection: SQLite has one writer
 	r    *sql.DB // read-only pool
+	keys *sql.DB // the key store, kept apart from payloads
 	path string
 }
 
@@ -70,7 +76,14 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 	}
 	r.SetMaxOpenConns(opt.Readers)
 	r.SetMaxIdleConns(opt.Readers)
-	s := &Store{w: w, r: r, path: path}
+	keys, err := sql.Open("sqlite", keysDSN(filepath.Join(dir, KeysFileName)))
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("open key store: %w", err)
+	}
+	keys.SetMaxOpenConns(1)
+	s := &Store{w: w, r: r, keys: keys, path: path}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -93,6 +106,16 @@ func dsn(path string, readOnly bool, sync string) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
+func keysDSN(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(DELETE)")
+	q.Add("_pragma", "secure_delete(ON)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
 // Path is the database file.
 func (s *Store) Path() string { return s.path }
 
@@ -101,6 +124,9 @@ func (s *Store) Close() error {
 	err := s.r.Close()
 	if werr := s.w.Close(); err == nil {
 		err = werr
+	}
+	if kerr := s.keys.Close(); err == nil {
+		err = kerr
 	}
 	return err
 }
@@ -111,14 +137,22 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 func (s *Store) migrate(ctx context.Context) error {
-	ms, err := store.LoadMigrations(migrationFS, "migrations")
-	if err != nil {
-		return err
+	for _, m := range []struct {
+		db  *sql.DB
+		dir string
+	}{{s.w, "migrations"}, {s.keys, "keymigrations"}} {
+		ms, err := store.LoadMigrations(migrationFS, m.dir)
+		if err != nil {
+			return err
+		}
+		if _, err := m.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_us INTEGER NOT NULL)`); err != nil {
+			return fmt.Errorf("create schema_migrations: %w", err)
+		}
+		if err := store.Migrate(ctx, migrator{m.db}, ms); err != nil {
+			return err
+		}
 	}
-	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_us INTEGER NOT NULL)`); err != nil {
-		return fmt.Errorf("create schema_migrations: %w", err)
-	}
-	return store.Migrate(ctx, migrator{s.w}, ms)
+	return nil
 }
 
 type migrator struct{ db *sql.DB }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/attest-ai/attest/internal/ledger"
+	"github.com/attest-ai/attest/internal/vault"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -23,6 +24,7 @@ type Opener func(t *testing.T) Store
 // Store is everything the suite exercises.
 type Store interface {
 	ledger.Store
+	vault.Store
 }
 
 // Run runs the whole suite.
@@ -33,6 +35,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("LedgerConflict", func(t *testing.T) { testConflict(t, open(t)) })
 	t.Run("LedgerCheckpoints", func(t *testing.T) { testCheckpoints(t, open(t)) })
 	t.Run("LedgerReplicas", func(t *testing.T) { testReplicas(t, open(t)) })
+	t.Run("Vault", func(t *testing.T) { testVault(t, open(t)) })
 }
 
 func ev(i int) ledger.Event {
