@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/attest-ai/attest/internal/access"
 	"github.com/attest-ai/attest/internal/ledger"
 	"github.com/attest-ai/attest/internal/vault"
 	"golang.org/x/mod/sumdb/note"
@@ -25,6 +26,7 @@ type Opener func(t *testing.T) Store
 type Store interface {
 	ledger.Store
 	vault.Store
+	access.Store
 }
 
 // Run runs the whole suite.
@@ -36,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("LedgerCheckpoints", func(t *testing.T) { testCheckpoints(t, open(t)) })
 	t.Run("LedgerReplicas", func(t *testing.T) { testReplicas(t, open(t)) })
 	t.Run("Vault", func(t *testing.T) { testVault(t, open(t)) })
+	t.Run("Access", func(t *testing.T) { testAccess(t, open(t)) })
 }
 
 func ev(i int) ledger.Event {
