@@ -20,10 +20,38 @@ import (
 // KeyFile is the checkpoint signing key's file name in the data directory.
 const KeyFile = "ledger.key"
 
+// KeyPair is the checkpoint signing key and its public verifier key in
+// signed-note form (name+hash+base64).
+type KeyPair struct {
+	Signer      note.Signer
+	VerifierKey string
+}
+
+// ParseKey reads a signed-note private key ("PRIVATE+KEY+name+hash+b64").
+func ParseKey(skey string) (*KeyPair, error) {
+	skey = strings.TrimSpace(skey)
+	signer, err := note.NewSigner(skey)
+	if err != nil {
+		return nil, fmt.Errorf("parse ledger key: %w", err)
+	}
+	vkey, err := verifierKey(skey)
+	if err != nil {
+		return nil, err
+	}
+	return &KeyPair{Signer: signer, VerifierKey: vkey}, nil
+}
+
 // LoadOrCreateKey reads the Ed25519 note signing key from dir, creating it
-// with mode 0600 on first start. It returns the signer and the verifier key
-// in signed-note form (name+hash+base64).
-func LoadOrCreateKey(dir, origin string) (note.Signer, string, error) {
+// with mode 0600 on first start.
+func LoadOrCreateKey(dir, origin string) (*KeyPair, error) {
+	signer, vkey, err := loadOrCreateKey(dir, origin)
+	if err != nil {
+		return nil, err
+	}
+	return &KeyPair{Signer: signer, VerifierKey: vkey}, nil
+}
+
+func loadOrCreateKey(dir, origin string) (note.Signer, string, error) {
 	path := filepath.Join(dir, KeyFile)
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -70,7 +98,7 @@ func LoadOrCreateKey(dir, origin string) (note.Signer, string, error) {
 
 // verifierKey derives "name+hash+base64" from "PRIVATE+KEY+name+hash+base64".
 func verifierKey(skey string) (string, error) {
-	parts := strings.Split(skey, "+")
+	parts := strings.SplitN(skey, "+", 5)
 	if len(parts) != 5 || parts[0] != "PRIVATE" || parts[1] != "KEY" {
 		return "", errors.New("ledger key is not a signed-note private key")
 	}

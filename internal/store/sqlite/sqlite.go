@@ -88,6 +88,14 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	// Only the attest user may read the databases; SQLite gives its WAL and
+	// journal files the same mode.
+	for _, f := range []string{path, path + "-wal", path + "-shm", filepath.Join(dir, KeysFileName)} {
+		if err := os.Chmod(f, 0o600); err != nil && !os.IsNotExist(err) {
+			s.Close()
+			return nil, fmt.Errorf("restrict %s: %w", f, err)
+		}
+	}
 	return s, nil
 }
 

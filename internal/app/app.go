@@ -1,0 +1,192 @@
+// Package app wires configuration, stores and domain services into one
+// running attest process. cmd/attest and the CLI use it; tests use it to
+// start a real server in-process.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/attest-ai/attest/internal/access"
+	"github.com/attest-ai/attest/internal/config"
+	"github.com/attest-ai/attest/internal/ledger"
+	"github.com/attest-ai/attest/internal/store/postgres"
+	"github.com/attest-ai/attest/internal/store/sqlite"
+	"github.com/attest-ai/attest/internal/vault"
+	"github.com/attest-ai/attest/internal/web"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Store is every persistence interface, implemented by both engines.
+type Store interface {
+	ledger.Store
+	vault.Store
+	access.Store
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+var (
+	_ Store = (*sqlite.Store)(nil)
+	_ Store = (*postgres.Store)(nil)
+)
+
+// OpenStore opens PostgreSQL if a database URL is configured, otherwise the
+// embedded SQLite store in the data directory.
+func OpenStore(ctx context.Context, c config.Config) (Store, error) {
+	if c.Database != "" {
+		return postgres.Open(ctx, c.Database, postgres.Options{})
+	}
+	return sqlite.Open(ctx, c.DataDir, sqlite.Options{Synchronous: c.SQLite.Synchronous})
+}
+
+// App is a wired attest process.
+type App struct {
+	Config   config.Config
+	Logger   *slog.Logger
+	Store    Store
+	Log      *ledger.Log
+	Signer   *ledger.Signer
+	VKey     string
+	Access   *access.Service
+	Vault    *vault.Vault
+	Registry *prometheus.Registry
+	Web      *web.Server
+	// AdminToken is set only on the first start, when the admin key was
+	// just created.
+	AdminToken string
+}
+
+// NewLogger builds the process logger. It never logs request content.
+func NewLogger(c config.Config, w io.Writer) *slog.Logger {
+	var lvl slog.Level
+	lvl.UnmarshalText([]byte(c.LogLevel))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// LedgerKey loads the checkpoint signing key: ATTEST_LEDGER_KEY if set (so
+// replicas share one key), otherwise the data directory's key file.
+func LedgerKey(c config.Config) (*ledger.KeyPair, error) {
+	if s := os.Getenv("ATTEST_LEDGER_KEY"); s != "" {
+		return ledger.ParseKey(s)
+	}
+	origin := c.Ledger.Origin
+	if origin == "" {
+		host, _ := os.Hostname()
+		host = strings.Map(func(r rune) rune {
+			if r == '+' || r <= ' ' {
+				return '-'
+			}
+			return r
+		}, host)
+		if host == "" {
+			host = "localhost"
+		}
+		origin = host + "/attest"
+	}
+	return ledger.LoadOrCreateKey(c.DataDir, origin)
+}
+
+// Open wires everything but does not start serving.
+func Open(ctx context.Context, c config.Config, logger *slog.Logger) (*App, error) {
+	a := &App{Config: c, Logger: logger, Registry: prometheus.NewRegistry()}
+	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	st, err := OpenStore(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	a.Store = st
+	kp, err := LedgerKey(c)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	a.VKey = kp.VerifierKey
+	m := newLedgerMetrics(a.Registry)
+	a.Log, err = ledger.Open(ctx, st, ledger.Options{
+		BatchMax: c.Ledger.BatchMax, QueueSize: c.Ledger.QueueSize, CacheTiles: c.Ledger.CacheTiles,
+		Logger: logger, Observe: m.observe,
+	})
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("open ledger: %w", err)
+	}
+	m.watch(a.Log)
+	a.Signer = ledger.NewSigner(a.Log, kp.Signer)
+	wrap, err := vault.LoadMasterKeys(c.DataDir, os.Getenv("ATTEST_MASTER_KEY"))
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	if a.Vault, err = vault.New(ctx, st, wrap, a.Log); err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Access = access.NewService(st, a.Log)
+	if a.AdminToken, err = a.Access.Bootstrap(ctx, c.Tenant); err != nil {
+		a.Close()
+		return nil, fmt.Errorf("create the first admin key: %w", err)
+	}
+	a.Web = web.New(web.Deps{
+		Log: a.Log, Store: st, Signer: a.Signer, VerifierKey: a.VKey, Access: a.Access, Vault: a.Vault,
+		Logger: logger, Registry: a.Registry, MaxBodyBytes: c.MaxBodyBytes, Ready: st.Ping,
+	})
+	return a, nil
+}
+
+// Close stops the ledger (committing what is queued) and closes the store.
+func (a *App) Close() error {
+	if a.Log != nil {
+		a.Log.Close()
+	}
+	if a.Store != nil {
+		return a.Store.Close()
+	}
+	return nil
+}
+
+// Serve listens on l until ctx ends, publishing checkpoints on schedule,
+// then shuts down gracefully: in-flight requests finish, queued evidence is
+// committed and a final checkpoint is signed.
+func (a *App) Serve(ctx context.Context, l net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.Web,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn),
+	}
+	cpCtx, stopCP := context.WithCancel(ctx)
+	defer stopCP()
+	if _, err := a.Signer.Publish(ctx); err != nil {
+		a.Logger.Warn("initial checkpoint", "err", err)
+	}
+	go a.Signer.Run(cpCtx, a.Config.Ledger.CheckpointInterval.Duration)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	a.Log.Close()
+	if _, cerr := a.Signer.Publish(sctx); cerr != nil && !errors.Is(cerr, context.Canceled) {
+		a.Logger.Warn("final checkpoint", "err", cerr)
+	}
+	return err
+}

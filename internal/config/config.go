@@ -1,0 +1,253 @@
+// Package config loads attest's configuration. Precedence, highest first:
+// command-line flags, ATTEST_* environment variables, the YAML file, and the
+// built-in defaults. Every key is documented in docs/CONFIG.md.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the whole configuration of one attest process.
+type Config struct {
+	// Addr is the HTTP listen address.
+	Addr string `yaml:"addr"`
+	// DataDir holds the embedded database, the ledger key and the master key.
+	DataDir string `yaml:"data_dir"`
+	// Database selects PostgreSQL (postgres://...) instead of SQLite.
+	Database string `yaml:"database"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `yaml:"log_level"`
+	// LogFormat is text or json.
+	LogFormat string `yaml:"log_format"`
+	// MaxBodyBytes bounds request bodies on the management API.
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// Tenant is the default tenant the first admin key belongs to.
+	Tenant string `yaml:"tenant"`
+	// Demo seeds example evidence on first start so every page has data.
+	Demo bool `yaml:"demo"`
+
+	Ledger LedgerConfig `yaml:"ledger"`
+	SQLite SQLiteConfig `yaml:"sqlite"`
+	// Sections owned by other components, decoded by them.
+	Gateway yaml.Node            `yaml:"gateway"`
+	Extra   map[string]yaml.Node `yaml:",inline"`
+}
+
+// LedgerConfig tunes the evidence ledger.
+type LedgerConfig struct {
+	// Origin names the log in checkpoints and its signing key. It is fixed
+	// when the key is first created.
+	Origin string `yaml:"origin"`
+	// CheckpointInterval is how often a new signed checkpoint is published.
+	CheckpointInterval Duration `yaml:"checkpoint_interval"`
+	// BatchMax caps the entries per group commit.
+	BatchMax int `yaml:"batch_max"`
+	// QueueSize bounds queued appends; producers wait when it is full.
+	QueueSize int `yaml:"queue_size"`
+	// CacheTiles bounds tiles cached for proofs (each about 16 KiB).
+	CacheTiles int `yaml:"cache_tiles"`
+}
+
+// SQLiteConfig tunes the embedded store.
+type SQLiteConfig struct {
+	// Synchronous is FULL (durable against power loss) or NORMAL.
+	Synchronous string `yaml:"synchronous"`
+}
+
+// Duration is a time.Duration written as "10s" in YAML.
+type Duration struct{ time.Duration }
+
+// UnmarshalYAML implements yaml.Unmarshaler.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration such as 10s or 5m", n.Line, n.Value)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalYAML implements yaml.Marshaler.
+func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
+
+// Default is the configuration with nothing set.
+func Default() Config {
+	return Config{
+		Addr:         "127.0.0.1:8080",
+		DataDir:      "./attest-data",
+		LogLevel:     "info",
+		LogFormat:    "text",
+		MaxBodyBytes: 1 << 20,
+		Tenant:       "default",
+		Ledger: LedgerConfig{
+			CheckpointInterval: Duration{10 * time.Second},
+			BatchMax:           4096,
+			QueueSize:          65536,
+			CacheTiles:         1024,
+		},
+		SQLite: SQLiteConfig{Synchronous: "FULL"},
+	}
+}
+
+// Flags are the command-line overrides. Only flags the user set apply.
+type Flags struct {
+	fs         *flag.FlagSet
+	ConfigFile string
+	addr       string
+	dataDir    string
+	database   string
+	logLevel   string
+	demo       bool
+}
+
+// RegisterFlags adds the shared flags to fs.
+func RegisterFlags(fs *flag.FlagSet) *Flags {
+	f := &Flags{fs: fs}
+	fs.StringVar(&f.ConfigFile, "config", "", "YAML configuration `file` (env ATTEST_CONFIG)")
+	fs.StringVar(&f.addr, "addr", "", "listen `address` (default 127.0.0.1:8080; env ATTEST_ADDR)")
+	fs.StringVar(&f.dataDir, "data", "", "data `directory` (default ./attest-data; env ATTEST_DATA)")
+	fs.StringVar(&f.database, "database", "", "PostgreSQL `url` instead of the embedded store (env ATTEST_DATABASE)")
+	fs.StringVar(&f.logLevel, "log-level", "", "debug, info, warn or error (env ATTEST_LOG_LEVEL)")
+	fs.BoolVar(&f.demo, "demo", false, "seed demo evidence on first start (env ATTEST_DEMO)")
+	return f
+}
+
+// Load builds the configuration from defaults, file, environment and flags.
+func Load(f *Flags, getenv func(string) string) (Config, error) {
+	c := Default()
+	file := f.ConfigFile
+	if file == "" {
+		file = getenv("ATTEST_CONFIG")
+	}
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return c, fmt.Errorf("read config file: %w", err)
+		}
+		if err := Parse(b, &c); err != nil {
+			return c, fmt.Errorf("config file %s: %w", file, err)
+		}
+	}
+	if err := applyEnv(&c, getenv); err != nil {
+		return c, err
+	}
+	set := map[string]bool{}
+	if f.fs != nil {
+		f.fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	}
+	if set["addr"] {
+		c.Addr = f.addr
+	}
+	if set["data"] {
+		c.DataDir = f.dataDir
+	}
+	if set["database"] {
+		c.Database = f.database
+	}
+	if set["log-level"] {
+		c.LogLevel = f.logLevel
+	}
+	if set["demo"] {
+		c.Demo = f.demo
+	}
+	return c, c.Validate()
+}
+
+// Parse decodes YAML into c, rejecting unknown keys so typos are caught.
+func Parse(b []byte, c *Config) error {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	for k := range c.Extra {
+		return fmt.Errorf("unknown key %q; see docs/CONFIG.md for the keys attest reads", k)
+	}
+	return nil
+}
+
+// envKeys maps each ATTEST_* variable to the key it sets.
+var envKeys = []struct {
+	name string
+	set  func(*Config, string) error
+}{
+	{"ATTEST_ADDR", func(c *Config, v string) error { c.Addr = v; return nil }},
+	{"ATTEST_DATA", func(c *Config, v string) error { c.DataDir = v; return nil }},
+	{"ATTEST_DATABASE", func(c *Config, v string) error { c.Database = v; return nil }},
+	{"ATTEST_LOG_LEVEL", func(c *Config, v string) error { c.LogLevel = v; return nil }},
+	{"ATTEST_LOG_FORMAT", func(c *Config, v string) error { c.LogFormat = v; return nil }},
+	{"ATTEST_TENANT", func(c *Config, v string) error { c.Tenant = v; return nil }},
+	{"ATTEST_DEMO", func(c *Config, v string) (err error) { c.Demo, err = strconv.ParseBool(v); return }},
+	{"ATTEST_MAX_BODY_BYTES", func(c *Config, v string) (err error) { c.MaxBodyBytes, err = strconv.ParseInt(v, 10, 64); return }},
+	{"ATTEST_LEDGER_ORIGIN", func(c *Config, v string) error { c.Ledger.Origin = v; return nil }},
+	{"ATTEST_CHECKPOINT_INTERVAL", func(c *Config, v string) (err error) {
+		c.Ledger.CheckpointInterval.Duration, err = time.ParseDuration(v)
+		return
+	}},
+	{"ATTEST_LEDGER_BATCH_MAX", func(c *Config, v string) (err error) { c.Ledger.BatchMax, err = strconv.Atoi(v); return }},
+	{"ATTEST_LEDGER_QUEUE_SIZE", func(c *Config, v string) (err error) { c.Ledger.QueueSize, err = strconv.Atoi(v); return }},
+	{"ATTEST_LEDGER_CACHE_TILES", func(c *Config, v string) (err error) { c.Ledger.CacheTiles, err = strconv.Atoi(v); return }},
+	{"ATTEST_SQLITE_SYNCHRONOUS", func(c *Config, v string) error { c.SQLite.Synchronous = strings.ToUpper(v); return nil }},
+}
+
+func applyEnv(c *Config, getenv func(string) string) error {
+	for _, k := range envKeys {
+		if v := getenv(k.name); v != "" {
+			if err := k.set(c, v); err != nil {
+				return fmt.Errorf("environment variable %s=%q: %w", k.name, v, err)
+			}
+		}
+	}
+	return nil
+}
+
+// Validate checks values that would otherwise fail late.
+func (c *Config) Validate() error {
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("log_level %q: use debug, info, warn or error", c.LogLevel)
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return fmt.Errorf("log_format %q: use text or json", c.LogFormat)
+	}
+	if c.Database != "" && !strings.HasPrefix(c.Database, "postgres://") && !strings.HasPrefix(c.Database, "postgresql://") {
+		return fmt.Errorf("database must be a postgres:// URL, got %q; leave it empty for the embedded store", redact(c.Database))
+	}
+	if c.Ledger.CheckpointInterval.Duration < time.Second {
+		return errors.New("ledger.checkpoint_interval must be at least 1s")
+	}
+	if c.Ledger.BatchMax < 1 || c.Ledger.QueueSize < 1 || c.Ledger.CacheTiles < 1 {
+		return errors.New("ledger.batch_max, queue_size and cache_tiles must be positive")
+	}
+	if c.MaxBodyBytes < 1024 {
+		return errors.New("max_body_bytes must be at least 1024")
+	}
+	switch c.SQLite.Synchronous {
+	case "FULL", "NORMAL", "EXTRA":
+	default:
+		return fmt.Errorf("sqlite.synchronous %q: use FULL, EXTRA or NORMAL", c.SQLite.Synchronous)
+	}
+	return nil
+}
+
+// redact hides a password in a database URL for error messages.
+func redact(u string) string {
+	if at := strings.LastIndex(u, "@"); at > 0 {
+		if i := strings.Index(u, "://"); i >= 0 && i < at {
+			return u[:i+3] + "…@" + u[at+1:]
+		}
+	}
+	return u
+}
