@@ -40,12 +40,13 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, status int, kind, deta
 	json.NewEncoder(w).Encode(p)
 }
 
-// writeJSON writes v with status.
+// writeJSON writes v with status, compactly: embedded canonical events keep
+// their exact bytes, so clients can re-hash them.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	enc.Encode(v)
 }
 
