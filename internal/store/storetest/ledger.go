@@ -13,6 +13,7 @@ import (
 
 	"github.com/attest-ai/attest/internal/access"
 	"github.com/attest-ai/attest/internal/ledger"
+	"github.com/attest-ai/attest/internal/records"
 	"github.com/attest-ai/attest/internal/vault"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -27,6 +28,7 @@ type Store interface {
 	ledger.Store
 	vault.Store
 	access.Store
+	records.Store
 }
 
 // Run runs the whole suite.
@@ -39,6 +41,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("LedgerReplicas", func(t *testing.T) { testReplicas(t, open(t)) })
 	t.Run("Vault", func(t *testing.T) { testVault(t, open(t)) })
 	t.Run("Access", func(t *testing.T) { testAccess(t, open(t)) })
+	t.Run("Records", func(t *testing.T) { testRecords(t, open(t)) })
 }
 
 func ev(i int) ledger.Event {
