@@ -54,6 +54,14 @@ type Payload struct {
 	Expires    time.Time // zero means kept until erased
 }
 
+// PayloadStat counts retained payloads.
+type PayloadStat struct {
+	Tenant string `json:"tenant"`
+	Class  string `json:"class"`
+	Kind   string `json:"kind"`
+	Count  int    `json:"count"`
+}
+
 // Hold is a legal hold on a subject.
 type Hold struct {
 	Tenant   string
@@ -80,6 +88,12 @@ type Store interface {
 	SubjectPayloads(ctx context.Context, tenant, subject string) ([]Payload, error)
 	DeleteSubjectPayloads(ctx context.Context, tenant, subject string) (int, error)
 	DeleteExpiredPayloads(ctx context.Context, tenant, class string, before time.Time) (int, error)
+	// DeletePayloadsCreatedBefore enforces a maximum age; empty tenant or
+	// class match all.
+	DeletePayloadsCreatedBefore(ctx context.Context, tenant, class string, before time.Time) (int, error)
+	// PayloadStats counts retained payloads per tenant and class, with no
+	// content, for controls and the console.
+	PayloadStats(ctx context.Context) ([]PayloadStat, error)
 
 	PutHold(ctx context.Context, h Hold) error
 	DeleteHold(ctx context.Context, tenant, subject string) (bool, error)

@@ -182,3 +182,30 @@ func (s *Store) Hold(ctx context.Context, tenant, subject string) (vault.Hold, e
 	h.Placed = fromUS(p)
 	return h, notFound(err, vault.ErrNotFound)
 }
+
+// DeletePayloadsCreatedBefore implements vault.Store.
+func (s *Store) DeletePayloadsCreatedBefore(ctx context.Context, tenant, class string, before time.Time) (int, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM payloads WHERE created_us < $1 AND ($2 = '' OR tenant = $2) AND ($3 = '' OR class = $3)`, before.UnixMicro(), tenant, class)
+	if err != nil {
+		return 0, fmt.Errorf("delete old payloads: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// PayloadStats implements vault.Store.
+func (s *Store) PayloadStats(ctx context.Context) ([]vault.PayloadStat, error) {
+	rows, err := s.pool.Query(ctx, `SELECT tenant, class, kind, COUNT(*) FROM payloads GROUP BY tenant, class, kind ORDER BY tenant, class, kind`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []vault.PayloadStat
+	for rows.Next() {
+		var p vault.PayloadStat
+		if err := rows.Scan(&p.Tenant, &p.Class, &p.Kind, &p.Count); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}

@@ -196,3 +196,32 @@ func (s *Store) Hold(ctx context.Context, tenant, subject string) (vault.Hold, e
 	h.Placed = fromUS(p)
 	return h, err
 }
+
+// DeletePayloadsCreatedBefore implements vault.Store.
+func (s *Store) DeletePayloadsCreatedBefore(ctx context.Context, tenant, class string, before time.Time) (int, error) {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM payloads WHERE created_us < ? AND (? = '' OR tenant = ?) AND (? = '' OR class = ?)`,
+		before.UnixMicro(), tenant, tenant, class, class)
+	if err != nil {
+		return 0, fmt.Errorf("delete old payloads: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+// PayloadStats implements vault.Store.
+func (s *Store) PayloadStats(ctx context.Context) ([]vault.PayloadStat, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT tenant, class, kind, COUNT(*) FROM payloads GROUP BY tenant, class, kind ORDER BY tenant, class, kind`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []vault.PayloadStat
+	for rows.Next() {
+		var p vault.PayloadStat
+		if err := rows.Scan(&p.Tenant, &p.Class, &p.Kind, &p.Count); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
