@@ -18,6 +18,8 @@ import (
 	"github.com/attest-ai/attest/internal/access"
 	"github.com/attest-ai/attest/internal/config"
 	"github.com/attest-ai/attest/internal/ledger"
+	"github.com/attest-ai/attest/internal/privacy"
+	"github.com/attest-ai/attest/internal/records"
 	"github.com/attest-ai/attest/internal/store/postgres"
 	"github.com/attest-ai/attest/internal/store/sqlite"
 	"github.com/attest-ai/attest/internal/vault"
@@ -31,6 +33,7 @@ type Store interface {
 	ledger.Store
 	vault.Store
 	access.Store
+	records.Store
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -59,6 +62,7 @@ type App struct {
 	VKey     string
 	Access   *access.Service
 	Vault    *vault.Vault
+	Privacy  *privacy.Service
 	Registry *prometheus.Registry
 	Web      *web.Server
 	// AdminToken is set only on the first start, when the admin key was
@@ -136,6 +140,7 @@ func Open(ctx context.Context, c config.Config, logger *slog.Logger) (*App, erro
 		return nil, err
 	}
 	a.Access = access.NewService(st, a.Log)
+	a.Privacy = privacy.New(a.Vault, st, st, a.Log, nil)
 	if a.AdminToken, err = a.Access.Bootstrap(ctx, c.Tenant); err != nil {
 		a.Close()
 		return nil, fmt.Errorf("create the first admin key: %w", err)
@@ -144,6 +149,7 @@ func Open(ctx context.Context, c config.Config, logger *slog.Logger) (*App, erro
 		Log: a.Log, Store: st, Signer: a.Signer, VerifierKey: a.VKey, Access: a.Access, Vault: a.Vault,
 		Logger: logger, Registry: a.Registry, MaxBodyBytes: c.MaxBodyBytes, Ready: st.Ping,
 	})
+	a.Web.PrivacyRoutes(a.Privacy)
 	return a, nil
 }
 
@@ -174,6 +180,7 @@ func (a *App) Serve(ctx context.Context, l net.Listener) error {
 		a.Logger.Warn("initial checkpoint", "err", err)
 	}
 	go a.Signer.Run(cpCtx, a.Config.Ledger.CheckpointInterval.Duration)
+	go a.Privacy.RunScheduled(cpCtx, a.Config.Privacy.RetentionInterval.Duration, a.Logger)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
 	select {

@@ -13,6 +13,7 @@ import (
 func init() {
 	Register("subject", "data-subject erasure and legal holds", func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return sub(ctx, "subject", map[string]Func{
+			"export":  subjectExport,
 			"erase":   subjectErase,
 			"hold":    subjectHold,
 			"release": subjectRelease,
@@ -47,19 +48,48 @@ func subjectCmd(ctx context.Context, name string, args []string, stderr io.Write
 	return a, tenant, a.Vault.Pseudonym(tenant, id).ID, ledger.Actor{Kind: ledger.ActorHuman, ID: "cli:" + actor}, nil
 }
 
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// subjectErase runs an erasure request: the subject's key is destroyed and
+// every dataset, evaluation set or export that still holds their data gets
+// a tracked remediation item.
 func subjectErase(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	a, tenant, sub, actor, err := subjectCmd(ctx, "erase", args, stderr, nil)
+	var request string
+	a, tenant, _, actor, err := subjectCmd(ctx, "erase", args, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&request, "request", "", "an open erasure request id to complete (default: open one now)")
+	})
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	r, err := a.Vault.Erase(ctx, tenant, sub, actor)
+	r, err := a.Privacy.Erase(ctx, tenant, actor, args[0], request)
 	if err != nil {
 		return err
 	}
-	enc := json.NewEncoder(stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	return printJSON(stdout, r)
+}
+
+// subjectExport prints everything held about a subject as JSON (the right
+// of access).
+func subjectExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var request string
+	a, tenant, _, actor, err := subjectCmd(ctx, "export", args, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&request, "request", "", "an open access request id to complete")
+	})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	out, err := a.Privacy.Export(ctx, tenant, actor, args[0], request, ledger.StoreReader{Store: a.Store})
+	if err != nil {
+		return err
+	}
+	return printJSON(stdout, out)
 }
 
 func subjectHold(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -36,8 +36,9 @@ type Config struct {
 	// Demo seeds example evidence on first start so every page has data.
 	Demo bool `yaml:"demo"`
 
-	Ledger LedgerConfig `yaml:"ledger"`
-	SQLite SQLiteConfig `yaml:"sqlite"`
+	Ledger  LedgerConfig  `yaml:"ledger"`
+	SQLite  SQLiteConfig  `yaml:"sqlite"`
+	Privacy PrivacyConfig `yaml:"privacy"`
 	// Sections owned by other components, decoded by them.
 	Gateway yaml.Node            `yaml:"gateway"`
 	Extra   map[string]yaml.Node `yaml:",inline"`
@@ -56,6 +57,12 @@ type LedgerConfig struct {
 	QueueSize int `yaml:"queue_size"`
 	// CacheTiles bounds tiles cached for proofs (each about 16 KiB).
 	CacheTiles int `yaml:"cache_tiles"`
+}
+
+// PrivacyConfig sets data-governance jobs.
+type PrivacyConfig struct {
+	// RetentionInterval is how often retention policies are enforced.
+	RetentionInterval Duration `yaml:"retention_interval"`
 }
 
 // SQLiteConfig tunes the embedded store.
@@ -95,7 +102,8 @@ func Default() Config {
 			QueueSize:          65536,
 			CacheTiles:         1024,
 		},
-		SQLite: SQLiteConfig{Synchronous: "FULL"},
+		SQLite:  SQLiteConfig{Synchronous: "FULL"},
+		Privacy: PrivacyConfig{RetentionInterval: Duration{time.Hour}},
 	}
 }
 
@@ -196,6 +204,10 @@ var envKeys = []struct {
 	{"ATTEST_LEDGER_BATCH_MAX", func(c *Config, v string) (err error) { c.Ledger.BatchMax, err = strconv.Atoi(v); return }},
 	{"ATTEST_LEDGER_QUEUE_SIZE", func(c *Config, v string) (err error) { c.Ledger.QueueSize, err = strconv.Atoi(v); return }},
 	{"ATTEST_LEDGER_CACHE_TILES", func(c *Config, v string) (err error) { c.Ledger.CacheTiles, err = strconv.Atoi(v); return }},
+	{"ATTEST_RETENTION_INTERVAL", func(c *Config, v string) (err error) {
+		c.Privacy.RetentionInterval.Duration, err = time.ParseDuration(v)
+		return
+	}},
 	{"ATTEST_SQLITE_SYNCHRONOUS", func(c *Config, v string) error { c.SQLite.Synchronous = strings.ToUpper(v); return nil }},
 }
 
@@ -230,6 +242,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Ledger.BatchMax < 1 || c.Ledger.QueueSize < 1 || c.Ledger.CacheTiles < 1 {
 		return errors.New("ledger.batch_max, queue_size and cache_tiles must be positive")
+	}
+	if c.Privacy.RetentionInterval.Duration < time.Minute {
+		return errors.New("privacy.retention_interval must be at least 1m")
 	}
 	if c.MaxBodyBytes < 1024 {
 		return errors.New("max_body_bytes must be at least 1024")

@@ -55,7 +55,7 @@ func newID(prefix string) string {
 // Open starts a request of typ ("access" or "erasure") for a raw subject id.
 func (s *Service) Open(ctx context.Context, tenant string, actor ledger.Actor, rawSubject, typ string, deadline time.Duration) (Request, error) {
 	if typ != "access" && typ != "erasure" {
-		return Request{}, fmt.Errorf("request type %q: use access or erasure", typ)
+		return Request{}, fmt.Errorf("%w: request type %q: use access or erasure", ErrInvalid, typ)
 	}
 	if deadline <= 0 {
 		deadline = DefaultDeadline

@@ -16,6 +16,9 @@ import (
 	"github.com/attest-ai/attest/internal/vault"
 )
 
+// ErrInvalid marks input the caller must correct.
+var ErrInvalid = errors.New("invalid")
+
 // Class is a data classification, from least to most sensitive.
 type Class string
 
@@ -33,7 +36,7 @@ var classOrder = []Class{Public, Internal, Confidential, Restricted}
 func ParseClass(s string) (Class, error) {
 	c := Class(s)
 	if !slices.Contains(classOrder, c) {
-		return "", fmt.Errorf("unknown classification %q: use public, internal, confidential or restricted", s)
+		return "", fmt.Errorf("%w: unknown classification %q: use public, internal, confidential or restricted", ErrInvalid, s)
 	}
 	return c, nil
 }
@@ -60,7 +63,7 @@ func ParsePurpose(s string) (Purpose, error) {
 	case PurposeAI, PurposeTraining, PurposeHumanReview:
 		return p, nil
 	}
-	return "", fmt.Errorf("unknown purpose %q: use ai_processing, training or human_review", s)
+	return "", fmt.Errorf("%w: unknown purpose %q: use ai_processing, training or human_review", ErrInvalid, s)
 }
 
 // Label classifies one object.
@@ -135,7 +138,7 @@ func (s *Service) Classify(ctx context.Context, tenant string, actor ledger.Acto
 	switch kind {
 	case "dataset", "prompt", "payload", "model", "tenant":
 	default:
-		return Label{}, fmt.Errorf("cannot classify a %q: use dataset, prompt, payload, model or tenant", kind)
+		return Label{}, fmt.Errorf("%w: cannot classify a %q: use dataset, prompt, payload, model or tenant", ErrInvalid, kind)
 	}
 	if err := records.ValidID("id", id); err != nil {
 		return Label{}, err

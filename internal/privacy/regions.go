@@ -33,7 +33,7 @@ type Destination struct {
 func (s *Service) SetRegions(ctx context.Context, actor ledger.Actor, tr TenantRegions) error {
 	for _, r := range tr.Allowed {
 		if r == "" || strings.ContainsAny(r, " \t") {
-			return fmt.Errorf("region %q is not a region name such as eu-west-1 or us", r)
+			return fmt.Errorf("%w: region %q is not a region name such as eu-west-1 or us", ErrInvalid, r)
 		}
 	}
 	if tr.Class != "" {

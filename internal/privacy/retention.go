@@ -50,7 +50,7 @@ const globalTenant = "*"
 // SetPolicy creates or replaces a retention policy.
 func (s *Service) SetPolicy(ctx context.Context, actor ledger.Actor, p Policy) (Policy, error) {
 	if p.MaxAge < time.Hour {
-		return Policy{}, fmt.Errorf("max_age must be at least 1h, got %s", p.MaxAge)
+		return Policy{}, fmt.Errorf("%w: max_age must be at least 1h, got %s", ErrInvalid, p.MaxAge)
 	}
 	if p.Class != "" {
 		if _, err := ParseClass(string(p.Class)); err != nil {

@@ -45,6 +45,7 @@ var (
 	ErrNotFound = errors.New("record not found")
 	ErrExists   = errors.New("record already exists")
 	ErrConflict = errors.New("record was changed concurrently")
+	ErrInvalid  = errors.New("invalid identifier")
 )
 
 // Table is a typed view of one kind of record.
@@ -137,12 +138,12 @@ func (t Table[T]) Delete(ctx context.Context, tenant, id string) error {
 // letters, digits and . _ - @ :, so it is safe in paths and logs.
 func ValidID(what, id string) error {
 	if id == "" || len(id) > 128 {
-		return fmt.Errorf("%s must be 1-128 characters", what)
+		return fmt.Errorf("%w: %s must be 1-128 characters", ErrInvalid, what)
 	}
 	if strings.IndexFunc(id, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._-@:", r))
 	}) >= 0 {
-		return fmt.Errorf("%s %q may only use letters, digits and . _ - @ :", what, id)
+		return fmt.Errorf("%w: %s %q may only use letters, digits and . _ - @ :", ErrInvalid, what, id)
 	}
 	return nil
 }
