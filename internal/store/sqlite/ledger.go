@@ -128,7 +128,7 @@ func insertRows(ctx context.Context, tx *sql.Tx, prefix, tuple string, n int, ro
 func (s *Store) LedgerTile(ctx context.Context, level, index uint64) (int, []byte, error) {
 	var w int
 	var data []byte
-	err := s.r.QueryRowContext(ctx, `SELECT width, data FROM ledger_tiles WHERE level = ? AND idx = ?`, int64(level), int64(index)).Scan(&w, &data)
+	err := s.tileStmt.QueryRowContext(ctx, int64(level), int64(index)).Scan(&w, &data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil, ledger.ErrNotFound
 	}

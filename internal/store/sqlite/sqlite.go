@@ -43,6 +43,8 @@ type Store struct {
 	r    *sql.DB // read-only pool
 	keys *sql.DB // the key store, kept apart from payloads
 	path string
+	// tileStmt is prepared once: proofs read a tile on every cache miss.
+	tileStmt *sql.Stmt
 }
 
 // Open opens or creates the database in dir and applies migrations.
@@ -88,6 +90,10 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if s.tileStmt, err = r.PrepareContext(ctx, `SELECT width, data FROM ledger_tiles WHERE level = ? AND idx = ?`); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("prepare tile read: %w", err)
+	}
 	// Only the attest user may read the databases; SQLite gives its WAL and
 	// journal files the same mode.
 	for _, f := range []string{path, path + "-wal", path + "-shm", filepath.Join(dir, KeysFileName)} {
@@ -129,6 +135,9 @@ func (s *Store) Path() string { return s.path }
 
 // Close closes both pools.
 func (s *Store) Close() error {
+	if s.tileStmt != nil {
+		s.tileStmt.Close()
+	}
 	err := s.r.Close()
 	if werr := s.w.Close(); err == nil {
 		err = werr
