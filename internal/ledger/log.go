@@ -70,8 +70,9 @@ type Log struct {
 	root  atomic.Pointer[tlog.Hash]
 	cache *tileCache
 
-	lastErr atomic.Pointer[error]
-	pending atomic.Int64
+	lastErr  atomic.Pointer[error]
+	pending  atomic.Int64
+	retrying atomic.Bool // the store failed and async entries await a retry
 
 	closeOnce sync.Once
 	closing   chan struct{}
@@ -207,6 +208,11 @@ func (l *Log) enqueue(ctx context.Context, r *request) error {
 // Append validates, stamps and sequences e, and returns its index once the
 // entry is durable.
 func (l *Log) Append(ctx context.Context, e Event) (uint64, error) {
+	if l.retrying.Load() {
+		// Fail closed at once while the store is down, rather than queue
+		// behind entries that are already waiting.
+		return 0, fmt.Errorf("%w: the store is failing: %v", ErrUnavailable, l.Healthy())
+	}
 	r, err := l.prepare(e)
 	if err != nil {
 		return 0, err
@@ -246,20 +252,21 @@ func (l *Log) run() {
 	var retry []*request // asynchronous entries whose commit failed
 	batch := make([]*request, 0, l.opt.BatchMax)
 	for {
-		batch = append(batch[:0], retry...)
-		retry = retry[:0]
-		if len(batch) == 0 {
+		if len(retry) > 0 {
+			retry = l.recover(retry)
+			continue
+		}
+		batch = batch[:0]
+		select {
+		case r := <-l.reqs:
+			batch = append(batch, r)
+		case <-l.closing:
+			// Drain whatever producers queued before Close.
 			select {
 			case r := <-l.reqs:
 				batch = append(batch, r)
-			case <-l.closing:
-				// Drain whatever producers queued before Close.
-				select {
-				case r := <-l.reqs:
-					batch = append(batch, r)
-				default:
-					return
-				}
+			default:
+				return
 			}
 		}
 	drain:
@@ -271,29 +278,63 @@ func (l *Log) run() {
 				break drain
 			}
 		}
-		err := l.commit(batch)
-		if err == nil {
-			continue
+		if err := l.commit(batch); err != nil {
+			retry = l.fail(batch, err, retry)
 		}
-		// Synchronous callers learn of the failure now; asynchronous entries
-		// are kept and retried, never dropped.
-		for _, r := range batch {
+	}
+}
+
+// fail answers the synchronous requests of a failed batch and keeps the
+// asynchronous ones for retrying: they are never dropped.
+func (l *Log) fail(batch []*request, err error, retry []*request) []*request {
+	for _, r := range batch {
+		if r.done != nil {
+			l.pending.Add(-1)
+			r.done <- result{err: err}
+		} else {
+			retry = append(retry, r)
+		}
+	}
+	if len(retry) > 0 {
+		l.retrying.Store(true)
+		l.opt.Logger.Error("ledger commit failed; retrying queued entries", "entries", len(retry), "err", err)
+	}
+	return retry
+}
+
+// recover runs while the store is failing: it waits, fails queued
+// synchronous appends at once (callers fail closed instead of hanging),
+// keeps asynchronous ones up to the queue bound, and retries in batches.
+func (l *Log) recover(retry []*request) []*request {
+	select {
+	case <-time.After(200 * time.Millisecond):
+	case <-l.closing:
+		time.Sleep(200 * time.Millisecond)
+	}
+	unavailable := fmt.Errorf("%w: the store is failing and queued evidence is being retried", ErrUnavailable)
+drain:
+	for len(retry) < l.opt.QueueSize {
+		select {
+		case r := <-l.reqs:
 			if r.done != nil {
 				l.pending.Add(-1)
-				r.done <- result{err: err}
+				r.done <- result{err: unavailable}
 			} else {
 				retry = append(retry, r)
 			}
-		}
-		if len(retry) > 0 {
-			l.opt.Logger.Error("ledger commit failed; retrying queued entries", "entries", len(retry), "err", err)
-			select {
-			case <-time.After(200 * time.Millisecond):
-			case <-l.closing:
-				time.Sleep(200 * time.Millisecond)
-			}
+		default:
+			break drain
 		}
 	}
+	for len(retry) > 0 {
+		n := min(len(retry), l.opt.BatchMax)
+		if err := l.commit(retry[:n]); err != nil {
+			return retry
+		}
+		retry = retry[n:]
+	}
+	l.retrying.Store(false)
+	return nil
 }
 
 // commit makes one batch durable and publishes the new edge.
