@@ -147,33 +147,36 @@ func (e *edge) clone() *edge {
 func (e *edge) appendLeaves(leaves []tlog.Hash) []TileWrite {
 	var writes []TileWrite
 	for _, h := range leaves {
-		level := 0
-		count := e.size // base hashes at this level before the add
-		for {
-			if level == len(e.tiles) {
-				e.tiles = append(e.tiles, newFatTile())
-			}
-			t := e.tiles[level]
-			root, full := t.add(h)
-			if !full {
-				break
-			}
-			writes = append(writes, TileWrite{Level: uint64(level), Index: count / tileWidth, Width: tileWidth, Data: t.encode()})
-			e.tiles[level] = newFatTile()
-			h = root
-			level++
-			count >>= TileHeight
-		}
-		e.size++
+		e.appendLeaf(h, func(w TileWrite) { writes = append(writes, w) })
 	}
 	// The partial tiles at each level are written once, at their final state.
 	for level, t := range e.tiles {
 		if t.width() == 0 {
 			continue
 		}
-		writes = append(writes, TileWrite{Level: uint64(level), Index: (e.size >> (TileHeight * level)) / tileWidth, Width: t.width(), Data: t.encode()})
+		writes = append(writes, TileWrite{Level: uint64(level), Index: edgeTileIndex(e.size, level), Width: t.width(), Data: t.encode()})
 	}
 	return dedupeWrites(writes)
+}
+
+// appendLeaf adds one leaf hash, calling full for every tile it completes.
+func (e *edge) appendLeaf(h tlog.Hash, full func(TileWrite)) {
+	count := e.size // base hashes at this level before the add
+	for level := 0; ; level++ {
+		if level == len(e.tiles) {
+			e.tiles = append(e.tiles, newFatTile())
+		}
+		t := e.tiles[level]
+		root, isFull := t.add(h)
+		if !isFull {
+			break
+		}
+		full(TileWrite{Level: uint64(level), Index: count / tileWidth, Width: tileWidth, Data: t.encode()})
+		e.tiles[level] = newFatTile()
+		h = root
+		count >>= TileHeight
+	}
+	e.size++
 }
 
 // dedupeWrites keeps the last write of each tile. Full tiles are written once

@@ -97,15 +97,16 @@ func Verify(ctx context.Context, src Source, vkey string, progress func(done, to
 			if re.Index != next {
 				return VerifyReport{}, &TamperError{Index: next, Reason: "entry is missing"}
 			}
-			// Feed leaves one at a time so checkpoints inside a chunk are
-			// checked at their exact size.
-			for _, w := range e.appendLeaves([]tlog.Hash{tlog.RecordHash(re.Data)}) {
-				if w.Width != tileWidth {
-					continue
+			// One leaf at a time, so checkpoints inside a chunk are checked
+			// at their exact size; only completed tiles are compared here.
+			var terr error
+			e.appendLeaf(tlog.RecordHash(re.Data), func(w TileWrite) {
+				if terr == nil {
+					terr = compareTile(ctx, src, w)
 				}
-				if err := compareTile(ctx, src, w); err != nil {
-					return VerifyReport{}, err
-				}
+			})
+			if terr != nil {
+				return VerifyReport{}, terr
 			}
 			next++
 			if err := checkCheckpoints(); err != nil {
