@@ -4,22 +4,30 @@
 //	go run ./bench/ledger fill   -data DIR -n 10000000
 //	go run ./bench/ledger proofs -data DIR -n 100000
 //	go run ./bench/ledger append -writers 64,512 -n 200000 -runs 5 [-database URL]
+//	go run ./bench/ledger rss    -attest bin/attest -data DIR -n 5000
 package main
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	mrand "math/rand/v2"
+	"net/http"
 	"os"
+	"os/exec"
+	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/attest-ai/attest/internal/ledger"
@@ -41,6 +49,8 @@ func main() {
 		err = proofs(os.Args[2:])
 	case "append":
 		err = appendBench(os.Args[2:])
+	case "rss":
+		err = rss(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}
@@ -263,4 +273,88 @@ func oneRun(database string, w, n int) (float64, error) {
 	}
 	defer l.Close()
 	return run(l, w, n, false)
+}
+
+// rss starts a real attest server on a data directory, asks it for n
+// inclusion proofs of random entries over HTTP, and prints its resident
+// memory before and after.
+func rss(args []string) error {
+	fs := flag.NewFlagSet("rss", flag.ExitOnError)
+	bin := fs.String("attest", "bin/attest", "attest binary")
+	dir := fs.String("data", "", "data directory")
+	n := fs.Int("n", 5000, "proof requests")
+	fs.Parse(args)
+	cmd := exec.Command(*bin, "serve", "--data", *dir, "--addr", "127.0.0.1:0", "--log-level", "error")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	}()
+	var url, token string
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		line := sc.Text()
+		if m := regexp.MustCompile(`atk_[A-Za-z0-9_-]+`).FindString(line); m != "" {
+			token = m
+		}
+		if m := regexp.MustCompile(`listening on (http://\S+)`).FindStringSubmatch(line); m != nil {
+			url = m[1]
+			break
+		}
+	}
+	go io.Copy(io.Discard, out)
+	if token == "" {
+		token = os.Getenv("ATTEST_TOKEN")
+	}
+	if url == "" || token == "" {
+		return fmt.Errorf("server did not start or printed no admin key (set ATTEST_TOKEN for a data directory that has one)")
+	}
+	get := func(path string) ([]byte, error) {
+		req, _ := http.NewRequest("GET", url+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		defer resp.Body.Close()
+		return io.ReadAll(resp.Body)
+	}
+	post, _ := http.NewRequest("POST", url+"/api/v1/ledger/checkpoints", nil)
+	post.Header.Set("Authorization", "Bearer "+token)
+	if resp, err := http.DefaultClient.Do(post); err == nil {
+		resp.Body.Close()
+	}
+	time.Sleep(time.Second)
+	before := rssOf(cmd.Process.Pid)
+	var cp struct{ Size uint64 }
+	b, _ := get("/api/v1/ledger/checkpoints?from=0")
+	var cps struct{ Checkpoints []struct{ Size uint64 } }
+	json.Unmarshal(b, &cps)
+	if len(cps.Checkpoints) > 0 {
+		cp.Size = cps.Checkpoints[len(cps.Checkpoints)-1].Size
+	}
+	for i := 0; i < *n; i++ {
+		if _, err := get(fmt.Sprintf("/api/v1/ledger/proofs/inclusion?index=%d", mrand.Int64N(int64(cp.Size)))); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("ledger size %d: RSS after start %.1f MiB, after %d random proofs %.1f MiB\n", cp.Size, before, *n, rssOf(cmd.Process.Pid))
+	return nil
+}
+
+func rssOf(pid int) float64 {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmRSS:") {
+			kb, _ := strconv.ParseFloat(strings.Fields(line)[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
 }
