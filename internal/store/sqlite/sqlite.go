@@ -111,10 +111,13 @@ func dsn(path string, readOnly bool, sync string) string {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous("+sync+")")
 	q.Add("_pragma", "foreign_keys(ON)")
-	q.Add("_pragma", "cache_size(-32000)")
 	if readOnly {
+		// Readers are many and their pages are cheap to re-read from the OS
+		// cache; a small page cache each keeps memory flat as the ledger grows.
+		q.Add("_pragma", "cache_size(-4000)")
 		q.Add("_pragma", "query_only(1)")
 	} else {
+		q.Add("_pragma", "cache_size(-16000)")
 		q.Set("_txlock", "immediate")
 	}
 	return "file:" + path + "?" + q.Encode()
