@@ -17,9 +17,11 @@ import (
 
 	"github.com/attest-ai/attest/internal/access"
 	"github.com/attest-ai/attest/internal/config"
+	"github.com/attest-ai/attest/internal/demo"
 	"github.com/attest-ai/attest/internal/ledger"
 	"github.com/attest-ai/attest/internal/privacy"
 	"github.com/attest-ai/attest/internal/records"
+	"github.com/attest-ai/attest/internal/registry"
 	"github.com/attest-ai/attest/internal/store/postgres"
 	"github.com/attest-ai/attest/internal/store/sqlite"
 	"github.com/attest-ai/attest/internal/vault"
@@ -63,8 +65,11 @@ type App struct {
 	Access   *access.Service
 	Vault    *vault.Vault
 	Privacy  *privacy.Service
+	Models   *registry.Service // the model registry; Registry holds metrics
 	Registry *prometheus.Registry
 	Web      *web.Server
+	// demoSteps are seeding steps contributed by optional components.
+	demoSteps []demo.Step
 	// AdminToken is set only on the first start, when the admin key was
 	// just created.
 	AdminToken string
@@ -141,6 +146,13 @@ func Open(ctx context.Context, c config.Config, logger *slog.Logger) (*App, erro
 	}
 	a.Access = access.NewService(st, a.Log)
 	a.Privacy = privacy.New(a.Vault, st, st, a.Log, nil)
+	// Decisions and provenance are signed with the ledger key, so the one
+	// verifier key checks checkpoints and statements alike.
+	a.Models = registry.New(registry.Deps{
+		Log: a.Log, Reader: ledger.StoreReader{Store: st}, Proofs: a.Log, Checkpoints: a.Signer, Records: st,
+		Signer: kp.Signer, VerifierKey: kp.VerifierKey, Privacy: a.Privacy,
+	})
+	a.Privacy.SetIndex(a.Models)
 	if a.AdminToken, err = a.Access.Bootstrap(ctx, c.Tenant); err != nil {
 		a.Close()
 		return nil, fmt.Errorf("create the first admin key: %w", err)
@@ -150,6 +162,7 @@ func Open(ctx context.Context, c config.Config, logger *slog.Logger) (*App, erro
 		Logger: logger, Registry: a.Registry, MaxBodyBytes: c.MaxBodyBytes, Ready: st.Ping,
 	})
 	a.Web.PrivacyRoutes(a.Privacy)
+	a.Web.RegistryRoutes(a.Models)
 	return a, nil
 }
 
@@ -196,4 +209,9 @@ func (a *App) Serve(ctx context.Context, l net.Listener) error {
 		a.Logger.Warn("final checkpoint", "err", cerr)
 	}
 	return err
+}
+
+// DemoDeps exposes the services the demo seeder drives.
+func (a *App) DemoDeps() demo.Deps {
+	return demo.Deps{Log: a.Log, Signer: a.Signer, Access: a.Access, Vault: a.Vault, Privacy: a.Privacy, Records: a.Store, Extra: a.demoSteps}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/attest-ai/attest/internal/app"
 	"github.com/attest-ai/attest/internal/config"
+	"github.com/attest-ai/attest/internal/demo"
 )
 
 func init() {
@@ -50,6 +51,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer a.Close()
 	if a.AdminToken != "" {
 		fmt.Fprintf(stdout, "\nFirst start: created the admin API key for tenant %q. It is shown only once; store it now:\n\n    %s\n\n", c.Tenant, a.AdminToken)
+	}
+	if c.Demo {
+		if err := demo.Run(ctx, a.DemoDeps(), stdout); err != nil {
+			return fmt.Errorf("seed demo data: %w", err)
+		}
 	}
 	l, err := net.Listen("tcp", c.Addr)
 	if err != nil {
