@@ -1,0 +1,120 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func run(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Main(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestUsageAndErrors(t *testing.T) {
+	if code, out, _ := run(t); code != 0 || !strings.Contains(out, "ledger") {
+		t.Fatalf("usage: %d %s", code, out)
+	}
+	if code, _, errs := run(t, "frobnicate"); code != 2 || !strings.Contains(errs, "unknown command") {
+		t.Fatalf("unknown command: %d %s", code, errs)
+	}
+	if code, _, errs := run(t, "ledger", "nope"); code != 2 || !strings.Contains(errs, "unknown subcommand") {
+		t.Fatalf("unknown subcommand: %d %s", code, errs)
+	}
+	missing := filepath.Join(t.TempDir(), "absent")
+	if code, _, errs := run(t, "ledger", "verify", "--data", missing); code != 1 || !strings.Contains(errs, "attest serve") {
+		t.Fatalf("verify without data: %d %s", code, errs)
+	}
+	if code, _, errs := run(t, "ledger", "verify", "--bundle", t.TempDir()); code != 1 || !strings.Contains(errs, "ledger export") {
+		t.Fatalf("verify of a non-bundle: %d %s", code, errs)
+	}
+	if code, _, errs := run(t, "keys", "create", "--data", t.TempDir(), "--role", "wizard", "--name", "x"); code != 1 || !strings.Contains(errs, "unknown role") {
+		t.Fatalf("bad role: %d %s", code, errs)
+	}
+	if code, _, errs := run(t, "serve", "--addr"); code != 2 || !strings.Contains(errs, "flag needs an argument") {
+		t.Fatalf("bad flag: %d %s", code, errs)
+	}
+}
+
+var tokenRE = regexp.MustCompile(`atk_[A-Za-z0-9_-]+`)
+
+func TestLedgerAndKeysCommands(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errs := run(t, "keys", "create", "--data", dir, "--role", "engineer", "--name", "pipeline", "--tenant", "acme", "--rpm", "60")
+	if code != 0 || !tokenRE.MatchString(out) {
+		t.Fatalf("keys create: %d %s %s", code, out, errs)
+	}
+	code, out, _ = run(t, "keys", "list", "--data", dir)
+	if code != 0 || !strings.Contains(out, "pipeline") || strings.Contains(out, "atk_") {
+		t.Fatalf("keys list must show keys but never tokens: %s", out)
+	}
+	id := strings.Fields(strings.Split(out, "\n")[2])[0] // header, bootstrap admin, then ours
+	if code, out, errs = run(t, "keys", "revoke", id, "--data", dir); code != 0 {
+		t.Fatalf("revoke: %s %s", out, errs)
+	}
+	if code, out, _ = run(t, "keys", "list", "--data", dir); !strings.Contains(out, "revoked") {
+		t.Fatalf("revoked key not shown as revoked: %s", out)
+	}
+	if code, _, errs = run(t, "ledger", "checkpoint", "--data", dir); code != 0 {
+		t.Fatalf("checkpoint: %s", errs)
+	}
+	code, key, _ := run(t, "ledger", "key", "--data", dir)
+	key = strings.TrimSpace(key)
+	if code != 0 || len(strings.SplitN(key, "+", 3)) != 3 || strings.Contains(key, "PRIVATE") {
+		t.Fatalf("ledger key: %q", key)
+	}
+	bundle := filepath.Join(t.TempDir(), "b")
+	if code, out, errs = run(t, "ledger", "export", "--data", dir, "--out", bundle); code != 0 || !strings.Contains(out, "ledger verify --bundle") {
+		t.Fatalf("export: %s %s", out, errs)
+	}
+	if code, _, errs = run(t, "ledger", "export", "--data", dir, "--out", bundle); code != 1 || !strings.Contains(errs, "not empty") {
+		t.Fatalf("export into a non-empty dir: %d %s", code, errs)
+	}
+	if code, out, errs = run(t, "ledger", "verify", "--bundle", bundle, "--key", key); code != 0 || !strings.HasPrefix(out, "ok:") {
+		t.Fatalf("verify bundle: %s %s", out, errs)
+	}
+	if code, out, _ = run(t, "ledger", "verify", "--data", dir); code != 0 {
+		t.Fatalf("verify store: %s", out)
+	}
+	// Tamper with an exported entry bundle: the offline check names it.
+	p := filepath.Join(bundle, "tile", "entries")
+	ents, _ := os.ReadDir(p)
+	f := filepath.Join(p, ents[0].Name())
+	if ents[0].IsDir() {
+		sub, _ := os.ReadDir(f)
+		f = filepath.Join(f, sub[0].Name())
+	}
+	b, _ := os.ReadFile(f)
+	b[len(b)-3] ^= 0x20
+	os.WriteFile(f, b, 0o644)
+	if code, _, errs = run(t, "ledger", "verify", "--bundle", bundle, "--key", key); code != 1 || !strings.Contains(errs, "index") {
+		t.Fatalf("tampered bundle: %d %s", code, errs)
+	}
+}
+
+func TestSubjectCommands(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, errs := run(t, "subject", "hold", "bob", "--data", dir, "--reason", "matter-9"); code != 0 {
+		t.Fatalf("hold: %s", errs)
+	}
+	if code, _, errs := run(t, "subject", "erase", "bob", "--data", dir); code != 1 || !strings.Contains(errs, "legal hold") {
+		t.Fatalf("erase under hold: %d %s", code, errs)
+	}
+	run(t, "subject", "release", "bob", "--data", dir)
+	code, out, errs := run(t, "subject", "erase", "bob", "--data", dir)
+	if code != 0 || !strings.Contains(out, `"status": "completed"`) || strings.Contains(out, "bob") {
+		t.Fatalf("erase: %s %s", out, errs)
+	}
+	if code, out, _ = run(t, "subject", "export", "bob", "--data", dir); code != 0 || !strings.Contains(out, `"events"`) {
+		t.Fatalf("export: %s", out)
+	}
+	if code, out, _ = run(t, "retention", "run", "--data", dir); code != 0 || !strings.Contains(out, "retention run") {
+		t.Fatalf("retention: %s", out)
+	}
+}
