@@ -92,7 +92,7 @@ type trimmedLedger struct{ *gatewaytest.Ledger }
 
 func (t *trimmedLedger) Append(ctx context.Context, e ledgerEvent) (uint64, error) {
 	i, err := t.Ledger.Append(ctx, e)
-	if err == nil && i > 100_000 {
+	if err == nil && i > 20_000 {
 		t.Ledger.Reset()
 	}
 	return i, err

@@ -1,0 +1,171 @@
+package anthropic
+
+import (
+	"encoding/json"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/attest-ai/attest/internal/gateway/chat"
+	"github.com/attest-ai/attest/internal/gateway/openai"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	p := filepath.Join("testdata", name)
+	if *update {
+		os.WriteFile(p, got, 0o644)
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create)", err)
+	}
+	if string(want) != string(got) {
+		t.Errorf("%s differs:\n got %s\nwant %s", name, got, want)
+	}
+}
+
+const fullRequest = `{"model":"claude","max_tokens":100,
+ "system":[{"type":"text","text":"s1"},{"type":"text","text":"s2"}],
+ "messages":[
+  {"role":"user","content":[{"type":"text","text":"look"},{"type":"image","source":{"type":"base64","media_type":"image/png","data":"AAAA"}}]},
+  {"role":"assistant","content":[{"type":"thinking","thinking":"hm","signature":"x"},{"type":"tool_use","id":"t1","name":"f","input":{"a":1}}]},
+  {"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":[{"type":"text","text":"res"}]},{"type":"text","text":"next"}]}],
+ "tools":[{"name":"f","description":"d","input_schema":{"type":"object"}},{"type":"web_search_20250305","name":"web_search"}],
+ "tool_choice":{"type":"any"},"stop_sequences":["END"],"temperature":0.3,"stream":true,"metadata":{"user_id":"u9"},"top_k":5}`
+
+func TestDecodeRequest(t *testing.T) {
+	r, err := DecodeRequest([]byte(fullRequest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.System != "s1\n\ns2" || len(r.Messages) != 3 || r.User != "u9" || r.MaxTokens != 100 || len(r.Tools) != 1 || r.ToolChoice.Mode != chat.ToolRequired {
+		t.Fatalf("decoded %+v", r)
+	}
+	if p := r.Messages[1].Parts[0]; p.Type != chat.PartToolCall || p.Args != `{"a":1}` {
+		t.Errorf("tool use %+v", p)
+	}
+	if p := r.Messages[2].Parts[0]; p.Type != chat.PartToolResult || p.Text != "res" {
+		t.Errorf("tool result %+v", p)
+	}
+	body, _, _ := EncodeRequest(r, "upstream")
+	golden(t, "forward.json", body)
+	// Translated to OpenAI and back keeps the conversation.
+	oa, _ := openai.EncodeRequest(&chat.Request{Source: chat.Anthropic, Model: r.Model, System: r.System, Messages: r.Messages, Tools: r.Tools, ToolChoice: r.ToolChoice, MaxTokens: r.MaxTokens, Stop: r.Stop}, "gpt")
+	golden(t, "to_openai.json", oa)
+	back, err := openai.DecodeRequest(oa)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back.Raw = nil
+	ab, jsonMode, _ := EncodeRequest(back, "claude")
+	if jsonMode {
+		t.Error("JSON mode without a response format")
+	}
+	golden(t, "from_openai.json", ab)
+}
+
+func TestJSONMode(t *testing.T) {
+	r := &chat.Request{Source: chat.OpenAI, Messages: []chat.Message{{Role: chat.RoleUser, Parts: []chat.Part{{Type: chat.PartText, Text: "x"}}}},
+		ResponseFormat: &chat.ResponseFormat{Type: chat.FormatJSONSchema, Name: "s", Schema: json.RawMessage(`{"type":"object","properties":{"a":{"type":"number"}}}`)}}
+	body, jsonMode, err := EncodeRequest(r, "claude")
+	if err != nil || !jsonMode {
+		t.Fatalf("json mode %v %v", jsonMode, err)
+	}
+	golden(t, "json_mode.json", body)
+	resp, err := DecodeResponse([]byte(`{"id":"m","type":"message","model":"c","content":[{"type":"tool_use","id":"t","name":"json_response","input":{"a":1}}],"stop_reason":"tool_use","usage":{"input_tokens":1,"output_tokens":2}}`), true)
+	if err != nil || resp.Text() != `{"a":1}` || resp.StopReason != chat.StopEnd {
+		t.Errorf("json mode answer %+v %v", resp, err)
+	}
+}
+
+func TestStreamRoundTrip(t *testing.T) {
+	r := &chat.Response{ID: "msg_1", Model: "c", StopReason: chat.StopToolCalls, Usage: chat.Usage{InputTokens: 3, OutputTokens: 9},
+		Parts: []chat.Part{{Type: chat.PartText, Text: "one two three"}, {Type: chat.PartToolCall, ToolID: "t", ToolName: "f", Args: `{"q":1}`}}}
+	var enc StreamEncoder
+	var wire []byte
+	for _, e := range chat.ResponseEvents(r, 4) {
+		wire = enc.Encode(wire, e)
+	}
+	golden(t, "stream.txt", wire)
+	got, err := chat.Collect(t.Context(), NewStreamDecoder(io.NopCloser(strings.NewReader(string(wire))), false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Text() != "one two three" || got.Parts[1].Args != `{"q":1}` || got.StopReason != chat.StopToolCalls || got.Usage.OutputTokens != 9 {
+		t.Errorf("round trip %+v", got)
+	}
+	if _, err := chat.Collect(t.Context(), NewStreamDecoder(io.NopCloser(strings.NewReader(string(wire[:len(wire)-30]))), false)); err == nil {
+		t.Error("a stream cut before message_stop decoded without error")
+	}
+}
+
+func TestResponse(t *testing.T) {
+	r := &chat.Response{ID: "m", Model: "c", StopReason: chat.StopLength, Parts: []chat.Part{{Type: chat.PartText, Text: "a"}, {Type: chat.PartToolCall, ToolName: "f", Args: "not json"}}}
+	b := EncodeResponse(r)
+	golden(t, "response.json", b)
+	back, err := DecodeResponse(b, false)
+	if err != nil || back.StopReason != chat.StopLength || back.Parts[1].Args != "{}" {
+		t.Errorf("round trip %+v %v", back, err)
+	}
+}
+
+func FuzzDecodeRequest(f *testing.F) {
+	f.Add([]byte(fullRequest))
+	f.Add([]byte(`{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"tool_result"}]}]}`))
+	f.Add([]byte(`{"model":"m","max_tokens":1,"system":5,"messages":[{"role":"user","content":"x"}],"tool_choice":{"type":"tool"}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := DecodeRequest(b)
+		if err != nil {
+			if _, ok := err.(*chat.Error); !ok {
+				t.Fatalf("error of type %T", err)
+			}
+			return
+		}
+		out, _, err := EncodeRequest(r, "m")
+		if err == nil && !json.Valid(out) {
+			t.Fatalf("forwarded request is not JSON: %s", out)
+		}
+		r.Raw, r.Source = nil, chat.OpenAI
+		if out, _, err = EncodeRequest(r, "m"); err == nil && !json.Valid(out) {
+			t.Fatalf("translated request is not JSON: %s", out)
+		}
+		if oa, err := openai.EncodeRequest(r, "m"); err == nil && !json.Valid(oa) {
+			t.Fatalf("OpenAI translation is not JSON: %s", oa)
+		}
+	})
+}
+
+func FuzzStreamDecoder(f *testing.F) {
+	f.Add([]byte("event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"m\"}}\n\nevent: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"))
+	f.Add([]byte("data: {\"type\":\"content_block_delta\",\"index\":2,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\"}}\n\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d := NewStreamDecoder(io.NopCloser(strings.NewReader(string(b))), len(b)%2 == 0)
+		var enc StreamEncoder
+		oenc := &openai.StreamEncoder{}
+		for i := 0; i < 10000; i++ {
+			e, err := d.Next()
+			if err != nil {
+				return
+			}
+			enc.Encode(nil, e)
+			oenc.Encode(nil, e)
+		}
+		t.Fatal("decoder did not end")
+	})
+}
+
+func FuzzDecodeResponse(f *testing.F) {
+	f.Add([]byte(`{"id":"m","type":"message","content":[{"type":"text","text":"a"},{"type":"tool_use","name":"json_response","input":{}}],"stop_reason":"tool_use"}`), true)
+	f.Fuzz(func(t *testing.T, b []byte, jsonMode bool) {
+		r, err := DecodeResponse(b, jsonMode)
+		if err == nil && !json.Valid(EncodeResponse(r)) {
+			t.Fatal("re-encoded response is not JSON")
+		}
+	})
+}

@@ -1,0 +1,249 @@
+package gateway
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"hash"
+	"time"
+
+	"github.com/attest-ai/attest/internal/gateway/chat"
+	"github.com/attest-ai/attest/internal/ledger"
+)
+
+// guardSummary is what a guard verdict leaves in the audit entry: the
+// action and counts by finding type, no content.
+type guardSummary struct {
+	Action   string         `json:"action"`
+	Findings map[string]int `json:"findings,omitempty"`
+}
+
+func summarize(v GuardVerdict) *guardSummary {
+	if v.Action == "" || (v.Action == GuardAllow && len(v.Findings) == 0) {
+		return nil
+	}
+	return &guardSummary{Action: v.Action, Findings: v.Findings}
+}
+
+// requestEntry is the body of an inference.request event.
+type requestEntry struct {
+	RequestID   string        `json:"request_id"`
+	KeyID       string        `json:"key_id"`
+	API         string        `json:"api"`
+	Route       string        `json:"route"`
+	Stream      bool          `json:"stream"`
+	Messages    int           `json:"messages,omitempty"`
+	Inputs      int           `json:"inputs,omitempty"`
+	Tools       int           `json:"tools,omitempty"`
+	PromptBytes int           `json:"prompt_bytes"`
+	TokensEst   int           `json:"prompt_tokens_est"`
+	PromptHMAC  string        `json:"prompt_hmac"`
+	Retention   string        `json:"retention"`
+	PayloadRef  string        `json:"payload_ref,omitempty"`
+	PayloadMAC  string        `json:"payload_mac,omitempty"`
+	Guard       *guardSummary `json:"guard,omitempty"`
+}
+
+// responseEntry is the body of an inference.response event.
+type responseEntry struct {
+	RequestID    string        `json:"request_id"`
+	RequestIndex *uint64       `json:"request_index,omitempty"`
+	KeyID        string        `json:"key_id"`
+	API          string        `json:"api"`
+	Route        string        `json:"route"`
+	Status       int           `json:"status"`
+	LatencyUS    int64         `json:"latency_us"`
+	TTFTUS       int64         `json:"ttft_us,omitempty"`
+	InputTokens  int           `json:"input_tokens"`
+	OutputTokens int           `json:"output_tokens"`
+	Provider     string        `json:"provider,omitempty"`
+	ProviderKind string        `json:"provider_kind,omitempty"`
+	Model        string        `json:"model,omitempty"`
+	ModelVersion string        `json:"model_version,omitempty"`
+	Fallback     string        `json:"fallback,omitempty"`
+	Attempts     int           `json:"attempts,omitempty"`
+	StopReason   string        `json:"stop_reason,omitempty"`
+	Cancelled    bool          `json:"cancelled,omitempty"`
+	Error        string        `json:"error,omitempty"`
+	Refused      string        `json:"refused,omitempty"`
+	ResponseHMAC string        `json:"response_hmac,omitempty"`
+	PayloadRef   string        `json:"payload_ref,omitempty"`
+	PayloadMAC   string        `json:"payload_mac,omitempty"`
+	Guard        *guardSummary `json:"guard,omitempty"`
+	GuardOutput  *guardSummary `json:"guard_output,omitempty"`
+	FailOpen     bool          `json:"fail_open,omitempty"`
+}
+
+// subjects returns the audit entry's subjects: the pseudonymous end user,
+// if the client named one, and the API key.
+func (x *exchange) subjects() []ledger.Ref {
+	refs := make([]ledger.Ref, 0, 2)
+	if x.hasSubject {
+		refs = append(refs, x.subject)
+	}
+	return append(refs, ledger.Ref{Kind: "api_key", ID: x.caller.KeyID})
+}
+
+// sealSubject is the subject a payload is sealed under: the end user's
+// pseudonym, or the key when the client named no end user.
+func (x *exchange) sealSubject() string {
+	if x.hasSubject {
+		return x.subject.ID
+	}
+	return "api_key:" + x.caller.KeyID
+}
+
+func (x *exchange) actor() ledger.Actor {
+	return ledger.Actor{Kind: ledger.ActorService, ID: x.caller.KeyID}
+}
+
+// keyedHash is an HMAC-SHA256 under the tenant's hash key of parts joined
+// by a separator that cannot occur in UTF-8 text.
+func keyedHash(key []byte, parts []string) string {
+	m := hmac.New(sha256.New, key)
+	for _, p := range parts {
+		m.Write([]byte(p))
+		m.Write([]byte{0xff})
+	}
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+type payloadPart struct {
+	Role string `json:"role"`
+	Text string `json:"text"`
+}
+
+// retentionTTL returns how long a sealed payload lives; zero keeps it
+// until the subject is erased.
+func (x *exchange) retentionTTL() time.Duration {
+	if x.policy.Retention == RetainRedacted {
+		days := x.policy.RetentionDays
+		if days <= 0 {
+			days = 30
+		}
+		return time.Duration(days) * 24 * time.Hour
+	}
+	return 0
+}
+
+// seal stores a payload for the redacted and full retention modes. Zero
+// retention never calls it.
+func (g *Gateway) seal(ctx context.Context, x *exchange, kind string, parts []payloadPart) (ref, mac string, err error) {
+	if x.policy.Retention == RetainRedacted {
+		for i := range parts {
+			parts[i].Text = g.guard.Redact(ctx, parts[i].Text)
+		}
+		kind += ".redacted"
+	}
+	b, err := json.Marshal(parts)
+	if err != nil {
+		return "", "", err
+	}
+	return g.deps.Sealer.Seal(ctx, x.caller.Tenant, x.sealSubject(), kind, b, x.retentionTTL())
+}
+
+func (x *exchange) retains() bool {
+	return x.policy.Retention == RetainRedacted || x.policy.Retention == RetainFull
+}
+
+// appendRequest makes the inference.request entry durable. It runs
+// concurrently with the upstream call.
+func (g *Gateway) appendRequest(ctx context.Context, x *exchange) (uint64, error) {
+	body := requestEntry{
+		RequestID:   x.id,
+		KeyID:       x.caller.KeyID,
+		API:         x.api,
+		Route:       x.route,
+		Stream:      x.stream,
+		Messages:    x.messages,
+		Inputs:      x.inputs,
+		Tools:       x.tools,
+		PromptBytes: x.promptBytes,
+		TokensEst:   x.estTokens,
+		PromptHMAC:  keyedHash(g.tenantKey(x.caller.Tenant), x.promptTexts),
+		Retention:   x.policy.Retention,
+		Guard:       summarize(x.inputVerdict),
+	}
+	if x.retains() {
+		parts := make([]payloadPart, len(x.promptParts))
+		copy(parts, x.promptParts)
+		ref, mac, err := g.seal(ctx, x, "prompt", parts)
+		if err != nil {
+			return 0, err
+		}
+		body.PayloadRef, body.PayloadMAC = ref, mac
+	}
+	e, err := ledger.NewEvent("inference.request", x.caller.Tenant, x.actor(), body, x.subjects()...)
+	if err != nil {
+		return 0, err
+	}
+	e.Time = x.start
+	return g.deps.Ledger.Append(ctx, e)
+}
+
+// appendResponse records how the request ended. It runs after the answer
+// went out, under a context the client cannot cancel.
+func (g *Gateway) appendResponse(x *exchange) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	body := responseEntry{
+		RequestID:    x.id,
+		KeyID:        x.caller.KeyID,
+		API:          x.api,
+		Route:        x.route,
+		Status:       x.status,
+		LatencyUS:    x.latency.Microseconds(),
+		TTFTUS:       x.ttft.Microseconds(),
+		InputTokens:  x.usage.InputTokens,
+		OutputTokens: x.usage.OutputTokens,
+		Provider:     x.served.provider,
+		ProviderKind: x.served.kind,
+		Model:        x.served.model,
+		ModelVersion: x.modelVersion,
+		Fallback:     x.served.fallback,
+		Attempts:     x.served.attempts,
+		StopReason:   x.stopReason,
+		Cancelled:    x.cancelled,
+		Error:        x.errKind,
+		Refused:      x.refused,
+		Guard:        summarize(x.inputVerdict),
+		GuardOutput:  summarize(x.outputVerdict),
+		FailOpen:     x.failedOpen,
+	}
+	if x.requestIndexOK {
+		body.RequestIndex = &x.requestIndex
+	}
+	if x.respHash != nil {
+		body.ResponseHMAC = hex.EncodeToString(x.respHash.Sum(nil))
+	}
+	if x.retains() && x.respText != nil {
+		ref, mac, err := g.seal(ctx, x, "response", []payloadPart{{Role: chat.RoleAssistant, Text: x.respText.String()}})
+		if err != nil {
+			g.log.Error("seal response payload", "request_id", x.id, "err", err)
+		} else {
+			body.PayloadRef, body.PayloadMAC = ref, mac
+		}
+	}
+	e, err := ledger.NewEvent("inference.response", x.caller.Tenant, x.actor(), body, x.subjects()...)
+	if err == nil {
+		_, err = g.deps.Ledger.Append(ctx, e)
+	}
+	if err != nil {
+		g.metrics.auditFails.WithLabelValues("inference.response", boolLabel(x.policy.FailOpen)).Inc()
+		g.log.Error("record inference response", "request_id", x.id, "tenant", x.caller.Tenant, "err", err)
+	}
+}
+
+func boolLabel(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
+
+// newResponseHash starts the keyed hash of an answer.
+func (g *Gateway) newResponseHash(tenant string) hash.Hash {
+	return hmac.New(sha256.New, g.tenantKey(tenant))
+}

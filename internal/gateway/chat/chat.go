@@ -1,0 +1,210 @@
+// Package chat holds the gateway's neutral form of a chat request, its
+// answer and its stream events. The OpenAI and Anthropic codecs translate
+// their wire formats to and from this form, so either client can reach
+// either kind of provider.
+package chat
+
+import "encoding/json"
+
+// Protocol names a wire format.
+type Protocol string
+
+// The two wire formats the gateway speaks.
+const (
+	OpenAI    Protocol = "openai"
+	Anthropic Protocol = "anthropic"
+)
+
+// Roles of a message. Tool results travel in their own parts, so a neutral
+// message is only ever from the user or the assistant.
+const (
+	RoleUser      = "user"
+	RoleAssistant = "assistant"
+)
+
+// Part types.
+const (
+	PartText       = "text"
+	PartImage      = "image"
+	PartToolCall   = "tool_call"
+	PartToolResult = "tool_result"
+)
+
+// Stop reasons, named after OpenAI's finish_reason values.
+const (
+	StopEnd           = "stop"
+	StopLength        = "length"
+	StopToolCalls     = "tool_calls"
+	StopContentFilter = "content_filter"
+)
+
+// Request is one chat completion request in neutral form.
+type Request struct {
+	// Model is what the client asked for: a route alias or a model name.
+	Model          string
+	System         string
+	Messages       []Message
+	Tools          []Tool
+	ToolChoice     *ToolChoice
+	ResponseFormat *ResponseFormat
+	MaxTokens      int
+	Temperature    *float64
+	TopP           *float64
+	Stop           []string
+	Stream         bool
+	// IncludeUsage asks for a final usage chunk on OpenAI streams.
+	IncludeUsage bool
+	// User is the end-user identifier the client supplied, if any.
+	User string
+	// Source is the wire format the request arrived in.
+	Source Protocol
+	// Raw is the body as received. A request forwarded to a provider of the
+	// same protocol is sent as Raw with only the model replaced, so fields
+	// this form does not model are kept. Anything that changes the request
+	// (a guard's redaction) must clear it.
+	Raw []byte
+}
+
+// Message is one turn of the conversation.
+type Message struct {
+	Role  string
+	Parts []Part
+}
+
+// Part is one piece of a message's content.
+type Part struct {
+	Type string
+	Text string
+	// Image: either a URL (which may be a data: URL) or base64 data with its
+	// media type.
+	ImageURL  string
+	MediaType string
+	Data      string
+	// Tool call and tool result.
+	ToolID   string
+	ToolName string
+	// Args is the tool call's arguments as JSON text.
+	Args    string
+	IsError bool
+}
+
+// Tool is a function the model may call.
+type Tool struct {
+	Name        string
+	Description string
+	// Schema is the JSON Schema of the arguments.
+	Schema json.RawMessage
+}
+
+// Tool choice modes.
+const (
+	ToolAuto     = "auto"
+	ToolNone     = "none"
+	ToolRequired = "required"
+	ToolNamed    = "tool"
+)
+
+// ToolChoice says whether and which tool the model must call.
+type ToolChoice struct {
+	Mode string
+	Name string
+}
+
+// Response format types.
+const (
+	FormatText       = "text"
+	FormatJSONObject = "json_object"
+	FormatJSONSchema = "json_schema"
+)
+
+// ResponseFormat asks for structured output.
+type ResponseFormat struct {
+	Type   string
+	Name   string
+	Schema json.RawMessage
+	Strict bool
+}
+
+// Usage counts tokens.
+type Usage struct {
+	InputTokens  int
+	OutputTokens int
+}
+
+// Response is a complete answer.
+type Response struct {
+	ID      string
+	Model   string
+	Created int64
+	// Parts holds text and tool call parts in order.
+	Parts      []Part
+	StopReason string
+	Usage      Usage
+}
+
+// Text returns the concatenated text parts.
+func (r *Response) Text() string {
+	n := 0
+	for _, p := range r.Parts {
+		n += len(p.Text)
+	}
+	b := make([]byte, 0, n)
+	for _, p := range r.Parts {
+		if p.Type == PartText {
+			b = append(b, p.Text...)
+		}
+	}
+	return string(b)
+}
+
+// Texts returns every piece of text in the request, system prompt first,
+// for guards, hashing and token estimates. Tool arguments and results count
+// as text because they reach the model.
+func (r *Request) Texts() []string {
+	out := make([]string, 0, len(r.Messages)+1)
+	if r.System != "" {
+		out = append(out, r.System)
+	}
+	for _, m := range r.Messages {
+		for _, p := range m.Parts {
+			switch {
+			case p.Text != "":
+				out = append(out, p.Text)
+			case p.Args != "":
+				out = append(out, p.Args)
+			}
+		}
+	}
+	return out
+}
+
+// LastUserText returns the text of the last user message.
+func (r *Request) LastUserText() string {
+	for i := len(r.Messages) - 1; i >= 0; i-- {
+		m := r.Messages[i]
+		if m.Role != RoleUser {
+			continue
+		}
+		var s string
+		for _, p := range m.Parts {
+			if p.Type == PartText {
+				s += p.Text
+			}
+		}
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// EstimateTokens guesses a token count from text length: about four bytes a
+// token for English, which is what limits need before the real count is
+// known.
+func EstimateTokens(texts ...string) int {
+	n := 0
+	for _, t := range texts {
+		n += len(t)
+	}
+	return (n + 3) / 4
+}

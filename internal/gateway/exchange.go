@@ -1,0 +1,88 @@
+package gateway
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"hash"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/attest-ai/attest/internal/gateway/chat"
+	"github.com/attest-ai/attest/internal/ledger"
+	"github.com/attest-ai/attest/internal/limits"
+)
+
+// API names used in audit entries, metrics and logs.
+const (
+	apiChat       = "openai.chat_completions"
+	apiMessages   = "anthropic.messages"
+	apiEmbeddings = "openai.embeddings"
+	apiModels     = "models"
+)
+
+// exchange is everything the gateway tracks about one request. It holds
+// prompt text only for as long as the request runs.
+type exchange struct {
+	id     string
+	start  time.Time
+	api    string
+	proto  chat.Protocol
+	addr   netip.Addr
+	caller Caller
+	policy Policy
+	route  string
+	stream bool
+
+	messages, inputs, tools int
+	promptBytes, estTokens  int
+	promptTexts             []string
+	promptParts             []payloadPart
+	lastPrompt              string
+
+	subject    ledger.Ref
+	hasSubject bool
+
+	inputVerdict, outputVerdict GuardVerdict
+	ticket                      *limits.Ticket
+	retryAfter                  time.Duration
+
+	requestIndex   uint64
+	requestIndexOK bool
+	failedOpen     bool
+
+	served       served
+	modelVersion string
+	usage        chat.Usage
+	stopReason   string
+	respHash     hash.Hash
+	respText     *strings.Builder
+
+	status    int
+	latency   time.Duration
+	ttft      time.Duration
+	cancelled bool
+	errKind   string
+	refused   string
+	// audited is set once the request is known to a tenant, so its end is
+	// recorded.
+	audited bool
+}
+
+var (
+	idPrefix  = newIDPrefix()
+	idCounter atomic.Uint64
+)
+
+func newIDPrefix() string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return "req_" + hex.EncodeToString(b)
+}
+
+// newRequestID returns a process-unique request id without a system call.
+func newRequestID() string {
+	return idPrefix + strconv.FormatUint(idCounter.Add(1), 36)
+}

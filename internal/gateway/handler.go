@@ -1,0 +1,704 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/attest-ai/attest/internal/gateway/abuse"
+	"github.com/attest-ai/attest/internal/gateway/anthropic"
+	"github.com/attest-ai/attest/internal/gateway/chat"
+	"github.com/attest-ai/attest/internal/gateway/openai"
+	"github.com/attest-ai/attest/internal/ledger"
+	"github.com/attest-ai/attest/internal/limits"
+)
+
+// SubjectHeader carries the end-user identifier when the request body
+// has none.
+const SubjectHeader = "X-Attest-Subject"
+
+// Routes registers the compatible APIs on mux.
+func (g *Gateway) Routes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /v1/chat/completions", func(w http.ResponseWriter, r *http.Request) {
+		g.serveChat(w, r, chat.OpenAI)
+	})
+	mux.HandleFunc("POST /v1/messages", func(w http.ResponseWriter, r *http.Request) {
+		g.serveChat(w, r, chat.Anthropic)
+	})
+	mux.HandleFunc("POST /v1/embeddings", g.serveEmbeddings)
+	mux.HandleFunc("GET /v1/models", g.serveModels)
+	mux.HandleFunc("GET /v1/models/{model...}", g.serveModel)
+}
+
+// Handler returns an http.Handler serving only the gateway's routes.
+func (g *Gateway) Handler() http.Handler {
+	mux := http.NewServeMux()
+	g.Routes(mux)
+	return mux
+}
+
+func (g *Gateway) begin(w http.ResponseWriter, r *http.Request, api string, proto chat.Protocol) *exchange {
+	x := &exchange{id: newRequestID(), start: g.now(), api: api, proto: proto}
+	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+		x.addr = ap.Addr()
+	}
+	w.Header().Set("X-Request-Id", x.id)
+	g.metrics.inflight.Inc()
+	return x
+}
+
+// authenticate reads the API key from Authorization: Bearer or x-api-key.
+func (g *Gateway) authenticate(r *http.Request) (Caller, error) {
+	tok := ""
+	if h := r.Header.Get("Authorization"); h != "" {
+		if t, ok := strings.CutPrefix(h, "Bearer "); ok {
+			tok = strings.TrimSpace(t)
+		}
+	}
+	if tok == "" {
+		tok = strings.TrimSpace(r.Header.Get("x-api-key"))
+	}
+	if tok == "" {
+		return Caller{}, errNoKey
+	}
+	c, err := g.deps.Auth.Authenticate(r.Context(), tok)
+	if err != nil {
+		return Caller{}, err
+	}
+	if c.KeyID == "" || c.Tenant == "" {
+		return Caller{}, fmt.Errorf("%w: key has no id or tenant", ErrUnknownKey)
+	}
+	return c, nil
+}
+
+// readBody reads the whole request body before anything is written, which
+// also keeps HTTP/1.1 streams from being cut when the server would
+// otherwise discard an unread body.
+func (g *Gateway) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *chat.Error) {
+	if r.ContentLength > g.cfg.MaxBodyBytes {
+		return nil, tooLarge(g.cfg.MaxBodyBytes)
+	}
+	size := 4096
+	if r.ContentLength > 0 {
+		size = int(r.ContentLength) + 1
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size))
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, g.cfg.MaxBodyBytes))
+	if err != nil {
+		var mb *http.MaxBytesError
+		if errors.As(err, &mb) {
+			return nil, tooLarge(g.cfg.MaxBodyBytes)
+		}
+		return nil, chat.BadRequest("", "the request body could not be read")
+	}
+	return buf.Bytes(), nil
+}
+
+func tooLarge(n int64) *chat.Error {
+	return &chat.Error{Status: http.StatusRequestEntityTooLarge, Kind: chat.KindTooLarge, Code: "request_too_large",
+		Message: fmt.Sprintf("the request body is larger than %d bytes", n)}
+}
+
+// lookup resolves a model name for a caller. Models the caller may not use
+// look exactly like models that do not exist, so keys learn nothing about
+// other tenants' routes.
+func (g *Gateway) lookup(c Caller, model string) (*route, *chat.Error) {
+	rt, ok := g.routes[model]
+	if ok && (len(c.AllowedModels) == 0 || slices.Contains(c.AllowedModels, model)) {
+		return rt, nil
+	}
+	return nil, &chat.Error{Status: http.StatusNotFound, Kind: chat.KindNotFound, Code: "model_not_found", Param: "model",
+		Message: "the model does not exist or this key may not use it; GET /v1/models lists the models this key may use"}
+}
+
+// refuse answers an authenticated request that will not be served and
+// records why.
+func (g *Gateway) refuse(w http.ResponseWriter, x *exchange, reason string, e *chat.Error) {
+	x.refused = reason
+	g.writeError(w, x, e)
+}
+
+// admit runs the checks every authenticated request passes before it is
+// routed: role, tenant policy, abuse throttling and limits.
+func (g *Gateway) admit(ctx context.Context, w http.ResponseWriter, x *exchange) bool {
+	if x.caller.Role == RoleAuditor {
+		g.refuse(w, x, "role", &chat.Error{Status: http.StatusForbidden, Kind: chat.KindPermission, Code: "role_not_allowed",
+			Message: "auditor keys are read-only and cannot call models; use a consumer key"})
+		return false
+	}
+	if throttled, wait := g.detector.Throttled(x.caller.KeyID, g.now()); throttled {
+		x.retryAfter = wait
+		g.metrics.limited.WithLabelValues("abuse", "throttle").Inc()
+		g.refuse(w, x, "abuse_throttle", &chat.Error{Status: http.StatusTooManyRequests, Kind: chat.KindRateLimit, Code: "key_throttled",
+			Message: "this key is throttled after unusual traffic; wait for Retry-After or contact an administrator"})
+		return false
+	}
+	scopes := []limits.Scope{{Kind: "key", ID: x.caller.KeyID, Limits: x.caller.Limits}, {Kind: "tenant", ID: x.caller.Tenant, Limits: x.policy.Limits}}
+	d, t, err := g.limiter.Admit(ctx, scopes, int64(x.estTokens))
+	if err != nil {
+		g.log.Error("check limits", "request_id", x.id, "err", err)
+		g.writeError(w, x, &chat.Error{Status: http.StatusServiceUnavailable, Kind: chat.KindUnavailable, Code: "limits_unavailable",
+			Message: "limits cannot be checked right now; retry shortly"})
+		return false
+	}
+	if !d.Allowed {
+		x.retryAfter = d.RetryAfter
+		g.metrics.limited.WithLabelValues(d.Scope, d.Limit).Inc()
+		g.refuse(w, x, "limit_"+d.Scope+"_"+d.Limit, &chat.Error{Status: http.StatusTooManyRequests, Kind: chat.KindRateLimit, Code: "rate_limit_exceeded",
+			Message: fmt.Sprintf("the %s limit of this %s is used up; retry after %s", d.Limit, d.Scope, d.RetryAfter.Round(time.Second))})
+		return false
+	}
+	x.ticket = t
+	return true
+}
+
+// setSubject takes the end-user identifier from the header or the body.
+func (g *Gateway) setSubject(r *http.Request, x *exchange, bodyUser string) {
+	u := r.Header.Get(SubjectHeader)
+	if u == "" {
+		u = bodyUser
+	}
+	if u == "" {
+		return
+	}
+	ref := g.deps.Pseudonymize(x.caller.Tenant, u)
+	if ref.Kind != "" && ref.ID != "" {
+		x.subject, x.hasSubject = ref, true
+	}
+}
+
+func (g *Gateway) policyFor(ctx context.Context, w http.ResponseWriter, x *exchange) bool {
+	p, err := g.deps.Policies.Policy(ctx, x.caller.Tenant)
+	if err != nil {
+		g.log.Error("load tenant policy", "request_id", x.id, "tenant", x.caller.Tenant, "err", err)
+		g.writeError(w, x, &chat.Error{Status: http.StatusServiceUnavailable, Kind: chat.KindUnavailable, Code: "policy_unavailable",
+			Message: "the tenant policy cannot be loaded; retry shortly"})
+		return false
+	}
+	switch p.Retention {
+	case "":
+		p.Retention = RetainZero
+	case RetainZero, RetainRedacted, RetainFull:
+	default:
+		g.log.Error("tenant policy has an unknown retention mode; serving with zero retention", "tenant", x.caller.Tenant)
+		p.Retention = RetainZero
+	}
+	if p.Retention != RetainZero && g.deps.Sealer == nil {
+		g.writeError(w, x, &chat.Error{Status: http.StatusServiceUnavailable, Kind: chat.KindUnavailable, Code: "retention_unavailable",
+			Message: "the tenant's retention mode needs the vault, which is not configured"})
+		return false
+	}
+	x.policy = p
+	return true
+}
+
+func (g *Gateway) serveChat(w http.ResponseWriter, r *http.Request, proto chat.Protocol) {
+	api := apiChat
+	if proto == chat.Anthropic {
+		api = apiMessages
+	}
+	x := g.begin(w, r, api, proto)
+	defer g.finish(x)
+	caller, err := g.authenticate(r)
+	if err != nil {
+		g.writeError(w, x, authError(err))
+		return
+	}
+	x.caller = caller
+	ctx := r.Context()
+	if !g.policyFor(ctx, w, x) {
+		return
+	}
+	x.audited = true
+	body, cerr := g.readBody(w, r)
+	if cerr != nil {
+		g.refuse(w, x, "bad_request", cerr)
+		return
+	}
+	var req *chat.Request
+	if proto == chat.Anthropic {
+		req, err = anthropic.DecodeRequest(body)
+	} else {
+		req, err = openai.DecodeRequest(body)
+	}
+	if err != nil {
+		ce, ok := err.(*chat.Error)
+		if !ok {
+			ce = chat.BadRequest("", "the request could not be decoded")
+		}
+		g.refuse(w, x, "bad_request", ce)
+		return
+	}
+	x.stream = req.Stream
+	rt, cerr := g.lookup(caller, req.Model)
+	if cerr != nil {
+		x.route = "unknown"
+		g.refuse(w, x, "model_not_found", cerr)
+		return
+	}
+	x.route = rt.cfg.Alias
+	g.setSubject(r, x, req.User)
+	g.measurePrompt(x, req)
+	ctx, span := g.startSpan(ctx, "chat", x.route)
+	defer g.endSpan(span, x)
+	if !g.admit(ctx, w, x) {
+		return
+	}
+	if !g.inspect(ctx, w, x, req) {
+		return
+	}
+
+	audit := g.startAudit(ctx, x)
+	// The route timeout bounds the wait for an answer (for streams, the
+	// first event); a started stream runs under StreamTimeout.
+	limit := rt.cfg.Timeout
+	if req.Stream {
+		limit = rt.cfg.StreamTimeout
+	}
+	cctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	var firstDeadline *time.Timer
+	if req.Stream {
+		firstDeadline = time.AfterFunc(rt.cfg.Timeout, cancel)
+	}
+	s, err := g.chatCall(cctx, rt, req)
+	if firstDeadline != nil && !firstDeadline.Stop() && err == nil {
+		err = context.DeadlineExceeded
+		closeServed(s)
+	}
+	x.served = *s
+	if !g.awaitAudit(w, x, audit) {
+		closeServed(s)
+		return
+	}
+	if err != nil {
+		g.chatFailed(w, r, x, err)
+		return
+	}
+	if s.release != nil {
+		defer s.release()
+	}
+	greq := g.guardRequest(x, req)
+	if req.Stream {
+		g.writeStream(ctx, w, r, x, req, s, greq)
+		return
+	}
+	g.writeResponse(ctx, w, x, req, s, greq)
+}
+
+func closeServed(s *served) {
+	if s != nil && s.result != nil && s.result.Stream != nil {
+		s.result.Stream.Close()
+	}
+	if s != nil && s.release != nil {
+		s.release()
+	}
+}
+
+func (g *Gateway) chatFailed(w http.ResponseWriter, r *http.Request, x *exchange, err error) {
+	if r.Context().Err() != nil {
+		x.cancelled, x.status, x.errKind = true, 499, "client_cancelled"
+		return
+	}
+	g.writeError(w, x, upstreamError(err, x.route))
+}
+
+// measurePrompt notes sizes, hashes input and keeps the parts that the
+// audit entry and the retention modes need.
+func (g *Gateway) measurePrompt(x *exchange, req *chat.Request) {
+	x.messages = len(req.Messages)
+	x.tools = len(req.Tools)
+	x.promptTexts = req.Texts()
+	for _, t := range x.promptTexts {
+		x.promptBytes += len(t)
+	}
+	x.estTokens = chat.EstimateTokens(x.promptTexts...)
+	x.lastPrompt = req.LastUserText()
+	if x.retains() {
+		if req.System != "" {
+			x.promptParts = append(x.promptParts, payloadPart{Role: "system", Text: req.System})
+		}
+		for _, m := range req.Messages {
+			for _, p := range m.Parts {
+				if t := p.Text + p.Args; t != "" {
+					x.promptParts = append(x.promptParts, payloadPart{Role: m.Role, Text: t})
+				}
+			}
+		}
+	}
+}
+
+func (g *Gateway) guardRequest(x *exchange, req *chat.Request) *GuardRequest {
+	gr := &GuardRequest{Tenant: x.caller.Tenant, KeyID: x.caller.KeyID, Route: x.route}
+	if req == nil {
+		return gr
+	}
+	if req.System != "" {
+		gr.Parts = append(gr.Parts, GuardPart{Role: "system", Text: req.System})
+	}
+	for _, m := range req.Messages {
+		for _, p := range m.Parts {
+			if p.Type == chat.PartText || p.Type == chat.PartToolResult {
+				gr.Parts = append(gr.Parts, GuardPart{Role: m.Role, Text: p.Text})
+			}
+		}
+	}
+	return gr
+}
+
+// inspect runs the input guard. A block refuses the request; a redaction
+// rewrites the texts, which forces the request to be re-encoded.
+func (g *Gateway) inspect(ctx context.Context, w http.ResponseWriter, x *exchange, req *chat.Request) bool {
+	gr := g.guardRequest(x, req)
+	v, err := g.guard.Inspect(ctx, gr)
+	if err != nil {
+		g.log.Error("guard inspection failed", "request_id", x.id, "err", err)
+		g.writeError(w, x, &chat.Error{Status: http.StatusServiceUnavailable, Kind: chat.KindUnavailable, Code: "guard_unavailable",
+			Message: "the content guard is unavailable; retry shortly"})
+		return false
+	}
+	x.inputVerdict = v
+	switch v.Action {
+	case GuardBlock:
+		g.refuse(w, x, "guard_block", &chat.Error{Status: http.StatusBadRequest, Kind: chat.KindInvalidRequest, Code: "content_policy",
+			Message: "the request was blocked by the content policy"})
+		return false
+	case GuardRedact:
+		if len(v.Parts) != len(gr.Parts) {
+			return true
+		}
+		i := 0
+		if req.System != "" {
+			req.System = v.Parts[0]
+			i++
+		}
+		for mi := range req.Messages {
+			for pi := range req.Messages[mi].Parts {
+				p := &req.Messages[mi].Parts[pi]
+				if p.Type == chat.PartText || p.Type == chat.PartToolResult {
+					p.Text = v.Parts[i]
+					i++
+				}
+			}
+		}
+		req.Raw = nil
+	}
+	return true
+}
+
+type auditResult struct {
+	index uint64
+	err   error
+}
+
+// startAudit appends the inference.request entry concurrently with the
+// upstream call.
+func (g *Gateway) startAudit(ctx context.Context, x *exchange) <-chan auditResult {
+	ch := make(chan auditResult, 1)
+	actx := context.WithoutCancel(ctx)
+	go func() {
+		actx, cancel := context.WithTimeout(actx, 30*time.Second)
+		defer cancel()
+		i, err := g.appendRequest(actx, x)
+		ch <- auditResult{i, err}
+	}()
+	return ch
+}
+
+// awaitAudit holds the answer until the request entry is durable. If the
+// ledger failed, the request gets 503 unless the tenant chose fail-open.
+func (g *Gateway) awaitAudit(w http.ResponseWriter, x *exchange, ch <-chan auditResult) bool {
+	res := <-ch
+	if res.err == nil {
+		x.requestIndex, x.requestIndexOK = res.index, true
+		return true
+	}
+	g.metrics.auditFails.WithLabelValues("inference.request", boolLabel(x.policy.FailOpen)).Inc()
+	g.log.Error("record inference request", "request_id", x.id, "tenant", x.caller.Tenant, "fail_open", x.policy.FailOpen, "err", res.err)
+	if x.policy.FailOpen {
+		x.failedOpen = true
+		return true
+	}
+	g.writeError(w, x, &chat.Error{Status: http.StatusServiceUnavailable, Kind: chat.KindUnavailable, Code: "audit_unavailable",
+		Message: "the audit ledger cannot record requests right now, so none are served; retry shortly"})
+	return false
+}
+
+func (x *exchange) setFallbackHeader(w http.ResponseWriter) {
+	if x.served.fallback != "" {
+		w.Header().Set(FallbackHeader, x.served.fallback)
+	}
+}
+
+func (g *Gateway) startResponseCapture(x *exchange) {
+	x.respHash = g.newResponseHash(x.caller.Tenant)
+	if x.retains() {
+		x.respText = &strings.Builder{}
+	}
+}
+
+func (x *exchange) capture(s string) {
+	x.respHash.Write([]byte(s))
+	if x.respText != nil {
+		x.respText.WriteString(s)
+	}
+}
+
+func (g *Gateway) writeResponse(ctx context.Context, w http.ResponseWriter, x *exchange, req *chat.Request, s *served, gr *GuardRequest) {
+	resp := s.result.Response
+	raw := s.result.Raw
+	if resp.ID == "fallback" {
+		resp.ID = fallbackID(x)
+	}
+	x.modelVersion, x.stopReason, x.usage = resp.Model, resp.StopReason, resp.Usage
+	g.startResponseCapture(x)
+	if f := g.guard.Output(ctx, gr); f != nil {
+		changed := false
+		last := -1
+		for i := range resp.Parts {
+			p := &resp.Parts[i]
+			if p.Type != chat.PartText {
+				continue
+			}
+			t := f.Chunk(p.Text)
+			changed = changed || t != p.Text
+			p.Text, last = t, i
+		}
+		rest, v := f.Close()
+		if rest != "" && last >= 0 {
+			resp.Parts[last].Text += rest
+			changed = true
+		}
+		x.outputVerdict = v
+		if v.Action == GuardBlock {
+			resp.Parts = []chat.Part{{Type: chat.PartText, Text: "The answer was withheld by the content policy."}}
+			resp.StopReason, changed = chat.StopContentFilter, true
+		}
+		if changed {
+			raw = nil
+		}
+	}
+	for _, p := range resp.Parts {
+		x.capture(p.Text)
+		x.capture(p.Args)
+	}
+	if x.usage.InputTokens == 0 && x.usage.OutputTokens == 0 {
+		x.usage = chat.Usage{InputTokens: x.estTokens, OutputTokens: chat.EstimateTokens(resp.Text())}
+	}
+	body := raw
+	if body == nil {
+		if x.proto == chat.Anthropic {
+			body = anthropic.EncodeResponse(resp)
+		} else {
+			body = openai.EncodeResponse(resp)
+		}
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	x.setFallbackHeader(w)
+	w.WriteHeader(http.StatusOK)
+	x.status = http.StatusOK
+	if _, err := w.Write(body); err != nil {
+		x.cancelled = true
+	}
+	x.ttft = g.now().Sub(x.start)
+	// Send the answer before the response entry is appended.
+	http.NewResponseController(w).Flush()
+}
+
+func fallbackID(x *exchange) string {
+	if x.proto == chat.Anthropic {
+		return "msg_fallback_" + x.id
+	}
+	return "chatcmpl-fallback-" + x.id
+}
+
+type streamEncoder interface {
+	Encode(dst []byte, e chat.Event) []byte
+}
+
+func (g *Gateway) writeStream(ctx context.Context, w http.ResponseWriter, r *http.Request, x *exchange, req *chat.Request, s *served, gr *GuardRequest) {
+	stream := s.result.Stream
+	defer stream.Close()
+	var enc streamEncoder
+	var encodeErr func([]byte, *chat.Error) []byte
+	if x.proto == chat.Anthropic {
+		enc, encodeErr = &anthropic.StreamEncoder{}, anthropic.EncodeStreamError
+	} else {
+		enc, encodeErr = &openai.StreamEncoder{IncludeUsage: req.IncludeUsage, Created: g.now().Unix()}, openai.EncodeStreamError
+	}
+	g.startResponseCapture(x)
+	filter := g.guard.Output(ctx, gr)
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	x.setFallbackHeader(w)
+	w.WriteHeader(http.StatusOK)
+	x.status = http.StatusOK
+	rc := http.NewResponseController(w)
+	buf := make([]byte, 0, 2048)
+	lastText, outTokens := -1, 0
+	first := true
+	for {
+		e, err := stream.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if r.Context().Err() != nil {
+				x.cancelled, x.errKind = true, "client_cancelled"
+				break
+			}
+			// Bytes have gone out, so there is no failing over: end the
+			// stream with an error event the SDKs understand.
+			x.errKind = "upstream_stream_broken"
+			if errors.Is(err, context.DeadlineExceeded) {
+				x.errKind = "stream_timeout"
+			}
+			buf = encodeErr(buf[:0], &chat.Error{Status: http.StatusBadGateway, Kind: chat.KindServer, Code: x.errKind,
+				Message: "the upstream stream broke off; the answer is incomplete"})
+			w.Write(buf)
+			rc.Flush()
+			break
+		}
+		switch e.Type {
+		case chat.EventStart:
+			if e.ID == "fallback" {
+				e.ID = fallbackID(x)
+			}
+			x.modelVersion = e.Model
+			x.usage.InputTokens = e.Usage.InputTokens
+		case chat.EventText:
+			x.capture(e.Text)
+			outTokens += chat.EstimateTokens(e.Text)
+			lastText = e.Index
+			if filter != nil {
+				e.Text = filter.Chunk(e.Text)
+			}
+		case chat.EventToolArgs:
+			x.capture(e.Args)
+			outTokens += chat.EstimateTokens(e.Args)
+		case chat.EventFinish:
+			if filter != nil {
+				rest, v := filter.Close()
+				x.outputVerdict = v
+				if rest != "" && lastText >= 0 {
+					buf = enc.Encode(buf[:0], chat.Event{Type: chat.EventText, Index: lastText, Text: rest})
+					w.Write(buf)
+				}
+			}
+			x.stopReason = e.StopReason
+			if e.Usage.InputTokens > 0 {
+				x.usage.InputTokens = e.Usage.InputTokens
+			}
+			x.usage.OutputTokens = e.Usage.OutputTokens
+			if x.usage.InputTokens == 0 && x.usage.OutputTokens == 0 {
+				x.usage = chat.Usage{InputTokens: x.estTokens, OutputTokens: outTokens}
+				e.Usage = x.usage
+			}
+		}
+		buf = enc.Encode(buf[:0], e)
+		if len(buf) == 0 {
+			continue
+		}
+		if _, err := w.Write(buf); err != nil {
+			x.cancelled, x.errKind = true, "client_cancelled"
+			break
+		}
+		if err := rc.Flush(); err != nil {
+			x.cancelled, x.errKind = true, "client_cancelled"
+			break
+		}
+		if first {
+			x.ttft = g.now().Sub(x.start)
+			first = false
+		}
+	}
+	if x.usage.OutputTokens == 0 {
+		x.usage.OutputTokens = outTokens
+	}
+	if x.usage.InputTokens == 0 {
+		x.usage.InputTokens = x.estTokens
+	}
+}
+
+// finish records the end of every request: limits, abuse detection,
+// metrics, the log line and the inference.response entry.
+func (g *Gateway) finish(x *exchange) {
+	g.metrics.inflight.Dec()
+	x.latency = g.now().Sub(x.start)
+	if x.status == 0 {
+		x.status = http.StatusOK
+	}
+	provider := x.served.provider
+	if provider == "" {
+		provider = "none"
+	}
+	route := x.route
+	if route == "" {
+		route = "none"
+	}
+	g.metrics.done(x.api, route, provider, x.status, x.served.fallback, x.latency, x.usage.InputTokens, x.usage.OutputTokens)
+	if x.ttft > 0 && x.stream {
+		g.metrics.ttft.WithLabelValues(x.api, route).Observe(x.ttft.Seconds())
+	}
+	g.log.LogAttrs(context.Background(), levelFor(x.status), "request",
+		attr("request_id", x.id), attr("api", x.api), attr("tenant", x.caller.Tenant), attr("key_id", x.caller.KeyID),
+		attr("route", x.route), attr("provider", x.served.provider), attr("status", x.status),
+		attr("latency_ms", float64(x.latency.Microseconds())/1000), attr("input_tokens", x.usage.InputTokens),
+		attr("output_tokens", x.usage.OutputTokens), attr("fallback", x.served.fallback), attr("cancelled", x.cancelled),
+		attr("error", x.errKind), attr("refused", x.refused))
+	if !x.audited {
+		return
+	}
+	ctx := context.Background()
+	if x.ticket != nil {
+		if err := g.limiter.Settle(ctx, x.ticket, int64(x.usage.InputTokens+x.usage.OutputTokens)); err != nil {
+			g.log.Warn("settle token count", "request_id", x.id, "err", err)
+		}
+	}
+	alerts := g.detector.Observe(abuse.Observation{
+		Tenant: x.caller.Tenant, KeyID: x.caller.KeyID, Time: x.start, Addr: x.addr, Prompt: x.lastPrompt,
+		Tokens: x.usage.InputTokens + x.usage.OutputTokens, Error: x.status >= 400,
+	})
+	x.lastPrompt = ""
+	for _, a := range alerts {
+		g.alert(ctx, a)
+	}
+	g.appendResponse(x)
+}
+
+// alert records an abuse or extraction detection.
+func (g *Gateway) alert(ctx context.Context, a abuse.Alert) {
+	g.metrics.alerts.WithLabelValues(a.Signal).Inc()
+	g.log.Warn("abuse alert", "tenant", a.Tenant, "key_id", a.KeyID, "signal", a.Signal, "value", a.Value, "threshold", a.Threshold)
+	body := map[string]any{
+		"key_id":         a.KeyID,
+		"signal":         a.Signal,
+		"value":          a.Value,
+		"threshold":      a.Threshold,
+		"window_seconds": int64(a.Window / time.Second),
+		"action":         "alert",
+	}
+	if !a.ThrottledUntil.IsZero() {
+		body["action"] = "throttle"
+		body["throttled_until"] = a.ThrottledUntil.UTC().Format(time.RFC3339)
+	}
+	e := ledger.MustEvent("gateway.alert", a.Tenant, gatewayActor, body, ledger.Ref{Kind: "api_key", ID: a.KeyID})
+	actx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if _, err := g.deps.Ledger.Append(actx, e); err != nil {
+		g.metrics.auditFails.WithLabelValues(e.Type, "false").Inc()
+		g.log.Error("record abuse alert", "key_id", a.KeyID, "err", err)
+	}
+}

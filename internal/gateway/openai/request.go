@@ -1,0 +1,555 @@
+// Package openai translates the OpenAI chat completions and embeddings wire
+// format to and from the gateway's neutral form.
+package openai
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/attest-ai/attest/internal/gateway/chat"
+)
+
+type wireMessage struct {
+	Role         string          `json:"role"`
+	Content      json.RawMessage `json:"content,omitempty"`
+	Name         string          `json:"name,omitempty"`
+	ToolCalls    []wireToolCall  `json:"tool_calls,omitempty"`
+	ToolCallID   string          `json:"tool_call_id,omitempty"`
+	FunctionCall *wireFunction   `json:"function_call,omitempty"`
+}
+
+type wireToolCall struct {
+	Index    *int         `json:"index,omitempty"`
+	ID       string       `json:"id,omitempty"`
+	Type     string       `json:"type,omitempty"`
+	Function wireFunction `json:"function"`
+}
+
+type wireFunction struct {
+	Name      string `json:"name,omitempty"`
+	Arguments string `json:"arguments"`
+}
+
+type wirePart struct {
+	Type     string `json:"type"`
+	Text     string `json:"text,omitempty"`
+	Refusal  string `json:"refusal,omitempty"`
+	ImageURL *struct {
+		URL    string `json:"url"`
+		Detail string `json:"detail,omitempty"`
+	} `json:"image_url,omitempty"`
+}
+
+type wireTool struct {
+	Type     string `json:"type"`
+	Function struct {
+		Name        string          `json:"name"`
+		Description string          `json:"description,omitempty"`
+		Parameters  json.RawMessage `json:"parameters,omitempty"`
+		Strict      *bool           `json:"strict,omitempty"`
+	} `json:"function"`
+}
+
+type wireFormat struct {
+	Type       string `json:"type"`
+	JSONSchema *struct {
+		Name   string          `json:"name"`
+		Schema json.RawMessage `json:"schema,omitempty"`
+		Strict *bool           `json:"strict,omitempty"`
+	} `json:"json_schema,omitempty"`
+}
+
+type wireRequest struct {
+	Model               string          `json:"model"`
+	Messages            []wireMessage   `json:"messages"`
+	Tools               []wireTool      `json:"tools"`
+	Functions           []wireFuncDef   `json:"functions"`
+	ToolChoice          json.RawMessage `json:"tool_choice"`
+	FunctionCall        json.RawMessage `json:"function_call"`
+	ResponseFormat      *wireFormat     `json:"response_format"`
+	MaxTokens           *int            `json:"max_tokens"`
+	MaxCompletionTokens *int            `json:"max_completion_tokens"`
+	Temperature         *float64        `json:"temperature"`
+	TopP                *float64        `json:"top_p"`
+	Stop                json.RawMessage `json:"stop"`
+	Stream              bool            `json:"stream"`
+	StreamOptions       *struct {
+		IncludeUsage bool `json:"include_usage"`
+	} `json:"stream_options"`
+	User             string `json:"user"`
+	SafetyIdentifier string `json:"safety_identifier"`
+}
+
+type wireFuncDef struct {
+	Name        string          `json:"name"`
+	Description string          `json:"description"`
+	Parameters  json.RawMessage `json:"parameters"`
+}
+
+// DecodeRequest parses a chat completions request body in one pass.
+// Errors are *chat.Error values that name the offending parameter and
+// never quote content.
+func DecodeRequest(body []byte) (*chat.Request, error) {
+	if err := checkObject(body); err != nil {
+		return nil, err
+	}
+	var w wireRequest
+	if err := json.Unmarshal(body, &w); err != nil {
+		return nil, decodeError(err)
+	}
+	r := &chat.Request{Source: chat.OpenAI, Raw: body, Model: w.Model, Stream: w.Stream, Temperature: w.Temperature, TopP: w.TopP}
+	if r.Model == "" {
+		return nil, chat.BadRequest("model", "model is required: name a model or route alias from GET /v1/models")
+	}
+	if len(w.Messages) == 0 {
+		return nil, chat.BadRequest("messages", "messages must hold at least one message")
+	}
+	for i := range w.Messages {
+		if err := addMessage(r, &w.Messages[i], i); err != nil {
+			return nil, err
+		}
+	}
+	if err := decodeTools(r, &w); err != nil {
+		return nil, err
+	}
+	if err := decodeFormat(r, w.ResponseFormat); err != nil {
+		return nil, err
+	}
+	if w.MaxTokens != nil {
+		r.MaxTokens = *w.MaxTokens
+	}
+	if w.MaxCompletionTokens != nil {
+		r.MaxTokens = max(r.MaxTokens, *w.MaxCompletionTokens)
+	}
+	if r.MaxTokens < 0 {
+		return nil, chat.BadRequest("max_tokens", "max_tokens must not be negative")
+	}
+	if err := decodeStop(r, w.Stop); err != nil {
+		return nil, err
+	}
+	if w.StreamOptions != nil {
+		r.IncludeUsage = w.StreamOptions.IncludeUsage
+	}
+	r.User = w.User
+	if r.User == "" {
+		// Newer clients send safety_identifier in place of user.
+		r.User = w.SafetyIdentifier
+	}
+	return r, nil
+}
+
+// checkObject rejects bodies that are not a JSON object before decoding.
+func checkObject(body []byte) error {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
+		return chat.BadRequest("", "the request body is empty: send a JSON object")
+	}
+	if body[0] != '{' {
+		return chat.BadRequest("", "the request body must be a JSON object")
+	}
+	return nil
+}
+
+// decodeError names the field a decoding error is about.
+func decodeError(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		param, _, _ := strings.Cut(te.Field, ".")
+		return chat.BadRequest(param, "%s has the wrong type: %s", param, jsonProblem(err))
+	}
+	return chat.BadRequest("", "the request body is not valid JSON: %s", jsonProblem(err))
+}
+
+// decodeObject splits a JSON object into its top-level fields.
+func decodeObject(body []byte) (map[string]json.RawMessage, error) {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
+		return nil, chat.BadRequest("", "the request body is empty: send a JSON object")
+	}
+	if body[0] != '{' {
+		return nil, chat.BadRequest("", "the request body must be a JSON object")
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return nil, chat.BadRequest("", "the request body is not valid JSON: %s", jsonProblem(err))
+	}
+	return raw, nil
+}
+
+// field decodes raw[name] into v if present and not null.
+func field(raw map[string]json.RawMessage, name string, v any) error {
+	b, ok := raw[name]
+	if !ok || string(b) == "null" {
+		return nil
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return chat.BadRequest(name, "%s has the wrong type: %s", name, jsonProblem(err))
+	}
+	return nil
+}
+
+// jsonProblem describes a decoding error without quoting the input.
+func jsonProblem(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		where := te.Field
+		if where == "" {
+			return fmt.Sprintf("expected %s, got %s", te.Type, te.Value)
+		}
+		return fmt.Sprintf("field %s: expected %s, got %s", where, te.Type, te.Value)
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("syntax error at byte %d", se.Offset)
+	}
+	return "malformed JSON"
+}
+
+func addMessage(r *chat.Request, m *wireMessage, i int) error {
+	param := fmt.Sprintf("messages[%d]", i)
+	switch m.Role {
+	case "system", "developer":
+		text, err := contentText(m.Content, param)
+		if err != nil {
+			return err
+		}
+		if r.System != "" {
+			r.System += "\n\n"
+		}
+		r.System += text
+		return nil
+	case "user":
+		parts, err := contentParts(m.Content, param)
+		if err != nil {
+			return err
+		}
+		appendParts(r, chat.RoleUser, parts)
+		return nil
+	case "assistant":
+		parts, err := contentParts(m.Content, param)
+		if err != nil {
+			return err
+		}
+		for _, tc := range m.ToolCalls {
+			parts = append(parts, chat.Part{Type: chat.PartToolCall, ToolID: tc.ID, ToolName: tc.Function.Name, Args: tc.Function.Arguments})
+		}
+		if m.FunctionCall != nil {
+			parts = append(parts, chat.Part{Type: chat.PartToolCall, ToolID: "call_" + m.FunctionCall.Name, ToolName: m.FunctionCall.Name, Args: m.FunctionCall.Arguments})
+		}
+		appendParts(r, chat.RoleAssistant, parts)
+		return nil
+	case "tool", "function":
+		text, err := contentText(m.Content, param)
+		if err != nil {
+			return err
+		}
+		id := m.ToolCallID
+		if m.Role == "function" {
+			id = "call_" + m.Name
+		}
+		if id == "" {
+			return chat.BadRequest(param+".tool_call_id", "a tool message needs tool_call_id")
+		}
+		appendParts(r, chat.RoleUser, []chat.Part{{Type: chat.PartToolResult, ToolID: id, Text: text}})
+		return nil
+	case "":
+		return chat.BadRequest(param+".role", "every message needs a role")
+	default:
+		return chat.BadRequest(param+".role", "role must be one of system, developer, user, assistant or tool")
+	}
+}
+
+// appendParts adds parts as a message, merging with the previous message
+// when the role repeats (tool results following each other, say).
+func appendParts(r *chat.Request, role string, parts []chat.Part) {
+	if n := len(r.Messages); n > 0 && r.Messages[n-1].Role == role {
+		r.Messages[n-1].Parts = append(r.Messages[n-1].Parts, parts...)
+		return
+	}
+	r.Messages = append(r.Messages, chat.Message{Role: role, Parts: parts})
+}
+
+func contentText(c json.RawMessage, param string) (string, error) {
+	parts, err := contentParts(c, param)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for _, p := range parts {
+		b.WriteString(p.Text)
+	}
+	return b.String(), nil
+}
+
+func contentParts(c json.RawMessage, param string) ([]chat.Part, error) {
+	c = bytes.TrimSpace(c)
+	if len(c) == 0 || string(c) == "null" {
+		return nil, nil
+	}
+	switch c[0] {
+	case '"':
+		// The body is valid JSON already, so a string without escapes is
+		// its bytes between the quotes.
+		if bytes.IndexByte(c, '\\') < 0 {
+			return []chat.Part{{Type: chat.PartText, Text: string(c[1 : len(c)-1])}}, nil
+		}
+		var s string
+		if err := json.Unmarshal(c, &s); err != nil {
+			return nil, chat.BadRequest(param+".content", "content is not a valid string")
+		}
+		return []chat.Part{{Type: chat.PartText, Text: s}}, nil
+	case '[':
+		var wp []wirePart
+		if err := json.Unmarshal(c, &wp); err != nil {
+			return nil, chat.BadRequest(param+".content", "content parts have the wrong type: %s", jsonProblem(err))
+		}
+		parts := make([]chat.Part, 0, len(wp))
+		for j, p := range wp {
+			switch p.Type {
+			case "text":
+				parts = append(parts, chat.Part{Type: chat.PartText, Text: p.Text})
+			case "refusal":
+				parts = append(parts, chat.Part{Type: chat.PartText, Text: p.Refusal})
+			case "image_url":
+				if p.ImageURL == nil || p.ImageURL.URL == "" {
+					return nil, chat.BadRequest(fmt.Sprintf("%s.content[%d].image_url", param, j), "an image_url part needs image_url.url")
+				}
+				parts = append(parts, imagePart(p.ImageURL.URL))
+			default:
+				// Other part types (audio, files) pass through to OpenAI
+				// providers in the raw body; other providers never see them.
+			}
+		}
+		return parts, nil
+	default:
+		return nil, chat.BadRequest(param+".content", "content must be a string or an array of parts")
+	}
+}
+
+// imagePart splits a data: URL into media type and base64 data so that
+// Anthropic providers can take it.
+func imagePart(url string) chat.Part {
+	p := chat.Part{Type: chat.PartImage, ImageURL: url}
+	if rest, ok := strings.CutPrefix(url, "data:"); ok {
+		if meta, data, ok := strings.Cut(rest, ","); ok {
+			if mt, ok := strings.CutSuffix(meta, ";base64"); ok {
+				p.MediaType, p.Data = mt, data
+			}
+		}
+	}
+	return p
+}
+
+func decodeTools(r *chat.Request, w *wireRequest) error {
+	for i, t := range w.Tools {
+		if t.Type != "" && t.Type != "function" {
+			// Custom tool types are forwarded raw to OpenAI providers only.
+			continue
+		}
+		if t.Function.Name == "" {
+			return chat.BadRequest(fmt.Sprintf("tools[%d].function.name", i), "every tool needs a function name")
+		}
+		r.Tools = append(r.Tools, chat.Tool{Name: t.Function.Name, Description: t.Function.Description, Schema: t.Function.Parameters})
+	}
+	for _, f := range w.Functions {
+		r.Tools = append(r.Tools, chat.Tool{Name: f.Name, Description: f.Description, Schema: f.Parameters})
+	}
+	for name, b := range map[string]json.RawMessage{"tool_choice": w.ToolChoice, "function_call": w.FunctionCall} {
+		if len(b) == 0 || string(b) == "null" {
+			continue
+		}
+		var mode string
+		if json.Unmarshal(b, &mode) == nil {
+			switch mode {
+			case "auto", "none", "required":
+				r.ToolChoice = &chat.ToolChoice{Mode: mode}
+			default:
+				return chat.BadRequest(name, "%s must be auto, none, required or a named function", name)
+			}
+			continue
+		}
+		var named struct {
+			Name     string `json:"name"`
+			Function struct {
+				Name string `json:"name"`
+			} `json:"function"`
+		}
+		if err := json.Unmarshal(b, &named); err != nil {
+			return chat.BadRequest(name, "%s has the wrong type: %s", name, jsonProblem(err))
+		}
+		fn := named.Function.Name
+		if fn == "" {
+			fn = named.Name
+		}
+		if fn == "" {
+			return chat.BadRequest(name, "%s names no function", name)
+		}
+		r.ToolChoice = &chat.ToolChoice{Mode: chat.ToolNamed, Name: fn}
+	}
+	return nil
+}
+
+func decodeFormat(r *chat.Request, f *wireFormat) error {
+	if f == nil {
+		return nil
+	}
+	switch f.Type {
+	case "text":
+	case "json_object":
+		r.ResponseFormat = &chat.ResponseFormat{Type: chat.FormatJSONObject}
+	case "json_schema":
+		if f.JSONSchema == nil || f.JSONSchema.Name == "" {
+			return chat.BadRequest("response_format.json_schema", "a json_schema response format needs json_schema.name")
+		}
+		rf := &chat.ResponseFormat{Type: chat.FormatJSONSchema, Name: f.JSONSchema.Name, Schema: f.JSONSchema.Schema}
+		if f.JSONSchema.Strict != nil {
+			rf.Strict = *f.JSONSchema.Strict
+		}
+		r.ResponseFormat = rf
+	default:
+		return chat.BadRequest("response_format.type", "response_format.type must be text, json_object or json_schema")
+	}
+	return nil
+}
+
+func decodeStop(r *chat.Request, b json.RawMessage) error {
+	if len(b) == 0 || string(b) == "null" {
+		return nil
+	}
+	var one string
+	if json.Unmarshal(b, &one) == nil {
+		r.Stop = []string{one}
+		return nil
+	}
+	if err := json.Unmarshal(b, &r.Stop); err != nil {
+		return chat.BadRequest("stop", "stop must be a string or an array of strings")
+	}
+	return nil
+}
+
+// EncodeRequest builds the upstream body for model. A request that came
+// in as OpenAI is forwarded field for field with only the model replaced
+// (and usage requested on streams so the gateway can count tokens);
+// others are built from the neutral form.
+func EncodeRequest(r *chat.Request, model string) ([]byte, error) {
+	if r.Source == chat.OpenAI && r.Raw != nil {
+		drop, add := "", ""
+		if r.Stream {
+			drop, add = "stream_options", `"stream_options":{"include_usage":true}`
+		}
+		if b, ok := chat.RewriteModel(r.Raw, model, drop, add); ok {
+			return b, nil
+		}
+	}
+	w := map[string]any{"model": model, "messages": encodeMessages(r)}
+	if len(r.Tools) > 0 {
+		tools := make([]any, len(r.Tools))
+		for i, t := range r.Tools {
+			fn := map[string]any{"name": t.Name}
+			if t.Description != "" {
+				fn["description"] = t.Description
+			}
+			if len(t.Schema) > 0 {
+				fn["parameters"] = t.Schema
+			} else {
+				fn["parameters"] = json.RawMessage(`{"type":"object","properties":{}}`)
+			}
+			tools[i] = map[string]any{"type": "function", "function": fn}
+		}
+		w["tools"] = tools
+	}
+	if tc := r.ToolChoice; tc != nil {
+		if tc.Mode == chat.ToolNamed {
+			w["tool_choice"] = map[string]any{"type": "function", "function": map[string]string{"name": tc.Name}}
+		} else {
+			w["tool_choice"] = tc.Mode
+		}
+	}
+	if f := r.ResponseFormat; f != nil {
+		switch f.Type {
+		case chat.FormatJSONObject:
+			w["response_format"] = map[string]string{"type": "json_object"}
+		case chat.FormatJSONSchema:
+			js := map[string]any{"name": f.Name, "strict": f.Strict}
+			if len(f.Schema) > 0 {
+				js["schema"] = f.Schema
+			}
+			w["response_format"] = map[string]any{"type": "json_schema", "json_schema": js}
+		}
+	}
+	if r.MaxTokens > 0 {
+		w["max_tokens"] = r.MaxTokens
+	}
+	if r.Temperature != nil {
+		w["temperature"] = *r.Temperature
+	}
+	if r.TopP != nil {
+		w["top_p"] = *r.TopP
+	}
+	if len(r.Stop) > 0 {
+		w["stop"] = r.Stop
+	}
+	if r.Stream {
+		w["stream"] = true
+		w["stream_options"] = map[string]bool{"include_usage": true}
+	}
+	b, err := json.Marshal(w)
+	if err != nil {
+		return nil, fmt.Errorf("encode openai request: %w", err)
+	}
+	return b, nil
+}
+
+type outMessage struct {
+	Role       string         `json:"role"`
+	Content    any            `json:"content"`
+	ToolCalls  []wireToolCall `json:"tool_calls,omitempty"`
+	ToolCallID string         `json:"tool_call_id,omitempty"`
+}
+
+func encodeMessages(r *chat.Request) []outMessage {
+	var out []outMessage
+	if r.System != "" {
+		out = append(out, outMessage{Role: "system", Content: r.System})
+	}
+	for _, m := range r.Messages {
+		var content []map[string]any
+		var calls []wireToolCall
+		for _, p := range m.Parts {
+			switch p.Type {
+			case chat.PartText:
+				content = append(content, map[string]any{"type": "text", "text": p.Text})
+			case chat.PartImage:
+				url := p.ImageURL
+				if url == "" {
+					url = "data:" + p.MediaType + ";base64," + p.Data
+				}
+				content = append(content, map[string]any{"type": "image_url", "image_url": map[string]string{"url": url}})
+			case chat.PartToolCall:
+				args := p.Args
+				if args == "" {
+					args = "{}"
+				}
+				calls = append(calls, wireToolCall{ID: p.ToolID, Type: "function", Function: wireFunction{Name: p.ToolName, Arguments: args}})
+			case chat.PartToolResult:
+				// OpenAI wants each tool result as its own message.
+				out = append(out, outMessage{Role: "tool", ToolCallID: p.ToolID, Content: p.Text})
+			}
+		}
+		if len(content) == 0 && len(calls) == 0 {
+			continue
+		}
+		msg := outMessage{Role: m.Role, ToolCalls: calls}
+		switch {
+		case len(content) == 1 && content[0]["type"] == "text":
+			msg.Content = content[0]["text"]
+		case len(content) > 0:
+			msg.Content = content
+		}
+		out = append(out, msg)
+	}
+	return out
+}
