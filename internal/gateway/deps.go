@@ -16,6 +16,10 @@ const (
 	RoleAuditor  = "auditor"
 )
 
+// inferenceRoles may call models; every other role (auditor, approver,
+// compliance) is refused with 403.
+var inferenceRoles = map[string]bool{RoleConsumer: true, RoleOperator: true, RoleAdmin: true, "engineer": true}
+
 // Caller is the authenticated owner of an API key.
 type Caller struct {
 	KeyID  string

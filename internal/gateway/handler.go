@@ -129,9 +129,9 @@ func (g *Gateway) refuse(w http.ResponseWriter, x *exchange, reason string, e *c
 // admit runs the checks every authenticated request passes before it is
 // routed: role, tenant policy, abuse throttling and limits.
 func (g *Gateway) admit(ctx context.Context, w http.ResponseWriter, x *exchange) bool {
-	if x.caller.Role == RoleAuditor {
+	if !inferenceRoles[x.caller.Role] {
 		g.refuse(w, x, "role", &chat.Error{Status: http.StatusForbidden, Kind: chat.KindPermission, Code: "role_not_allowed",
-			Message: "auditor keys are read-only and cannot call models; use a consumer key"})
+			Message: "keys with the " + x.caller.Role + " role cannot call models; use a consumer key"})
 		return false
 	}
 	if throttled, wait := g.detector.Throttled(x.caller.KeyID, g.now()); throttled {

@@ -2,19 +2,29 @@ package vault
 
 import (
 	"context"
+	"errors"
 	"fmt"
 )
+
+// SecretNames lists the named secrets Rotate re-wraps.
+var SecretNames = []string{"pseudonym", "gateway-hmac"}
 
 // Rotate re-wraps every data key and the pseudonym secret that is not yet
 // under the wrapper's current master key. Payloads are not touched: only the
 // small wrapped keys change. It returns how many keys it re-wrapped.
 func (v *Vault) Rotate(ctx context.Context, current string) (int, error) {
 	n := 0
-	w, mid, err := v.st.VaultSecret(ctx, "pseudonym")
-	if err != nil {
-		return 0, fmt.Errorf("read pseudonym secret: %w", err)
-	}
-	if mid != current {
+	for _, name := range SecretNames {
+		w, mid, err := v.st.VaultSecret(ctx, name)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("read %s secret: %w", name, err)
+		}
+		if mid == current {
+			continue
+		}
 		secret, err := v.wrap.Unwrap(w, mid)
 		if err != nil {
 			return 0, err
@@ -22,7 +32,7 @@ func (v *Vault) Rotate(ctx context.Context, current string) (int, error) {
 		if w, mid, err = v.wrap.Wrap(secret); err != nil {
 			return 0, err
 		}
-		if err := v.st.PutVaultSecret(ctx, "pseudonym", w, mid); err != nil {
+		if err := v.st.PutVaultSecret(ctx, name, w, mid); err != nil {
 			return 0, err
 		}
 	}

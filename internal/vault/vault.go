@@ -124,25 +124,36 @@ const cacheTTL = 30 * time.Second
 // New opens the vault, creating the pseudonym secret on first use.
 func New(ctx context.Context, st Store, wrap KeyWrapper, log ledger.Appender) (*Vault, error) {
 	v := &Vault{st: st, wrap: wrap, log: log, now: time.Now, cache: map[string]cachedKey{}}
-	w, mid, err := st.VaultSecret(ctx, "pseudonym")
+	var err error
+	if v.pseudo, err = v.Secret(ctx, "pseudonym"); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// Secret returns a named 32-byte secret shared by every replica, creating it
+// on first use. It is kept wrapped by the master key, like data keys.
+func (v *Vault) Secret(ctx context.Context, name string) ([]byte, error) {
+	w, mid, err := v.st.VaultSecret(ctx, name)
 	if errors.Is(err, ErrNotFound) {
 		secret := make([]byte, 32)
 		if _, err := rand.Read(secret); err != nil {
 			return nil, err
 		}
-		if w, mid, err = wrap.Wrap(secret); err != nil {
-			return nil, fmt.Errorf("wrap pseudonym secret: %w", err)
+		if w, mid, err = v.wrap.Wrap(secret); err != nil {
+			return nil, fmt.Errorf("wrap %s secret: %w", name, err)
 		}
-		if err := st.PutVaultSecret(ctx, "pseudonym", w, mid); err != nil {
-			return nil, fmt.Errorf("store pseudonym secret: %w", err)
+		if err := v.st.PutVaultSecret(ctx, name, w, mid); err != nil {
+			return nil, fmt.Errorf("store %s secret: %w", name, err)
 		}
 	} else if err != nil {
-		return nil, fmt.Errorf("read pseudonym secret: %w", err)
+		return nil, fmt.Errorf("read %s secret: %w", name, err)
 	}
-	if v.pseudo, err = wrap.Unwrap(w, mid); err != nil {
-		return nil, fmt.Errorf("unwrap pseudonym secret (is this the master key the data was created with?): %w", err)
+	s, err := v.wrap.Unwrap(w, mid)
+	if err != nil {
+		return nil, fmt.Errorf("unwrap %s secret (is this the master key the data was created with?): %w", name, err)
 	}
-	return v, nil
+	return s, nil
 }
 
 // Pseudonym maps a raw subject identifier (an end-user id, an email) to the

@@ -86,3 +86,5 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) bool
 	}
 	return true
 }
+
+func errorsIs(err, target error) bool { return errors.Is(err, target) }
