@@ -18,13 +18,16 @@ import (
 	"github.com/attest-ai/attest/internal/access"
 	"github.com/attest-ai/attest/internal/config"
 	"github.com/attest-ai/attest/internal/demo"
+	"github.com/attest-ai/attest/internal/gateway"
 	"github.com/attest-ai/attest/internal/ledger"
 	"github.com/attest-ai/attest/internal/privacy"
 	"github.com/attest-ai/attest/internal/records"
 	"github.com/attest-ai/attest/internal/registry"
 	"github.com/attest-ai/attest/internal/store/postgres"
 	"github.com/attest-ai/attest/internal/store/sqlite"
+	"github.com/attest-ai/attest/internal/tenant"
 	"github.com/attest-ai/attest/internal/vault"
+	"github.com/attest-ai/attest/internal/vendor"
 	"github.com/attest-ai/attest/internal/web"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -66,8 +69,14 @@ type App struct {
 	Vault    *vault.Vault
 	Privacy  *privacy.Service
 	Models   *registry.Service // the model registry; Registry holds metrics
+	Tenants  *tenant.Service
+	Gateway  *gateway.Gateway
+	Vendors  *vendor.Service
 	Registry *prometheus.Registry
 	Web      *web.Server
+	// guard is the gateway's guard; nil means the no-op guard.
+	guard       gateway.Guard
+	sweepLimits func(context.Context, time.Time) (int64, error)
 	// demoSteps are seeding steps contributed by optional components.
 	demoSteps []demo.Step
 	// AdminToken is set only on the first start, when the admin key was
@@ -163,11 +172,21 @@ func Open(ctx context.Context, c config.Config, logger *slog.Logger) (*App, erro
 	})
 	a.Web.PrivacyRoutes(a.Privacy)
 	a.Web.RegistryRoutes(a.Models)
+	a.Tenants = tenant.New(st, a.Log)
+	a.Web.TenantRoutes(a.Tenants)
+	a.openVendors()
+	if err := a.openGateway(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
 	return a, nil
 }
 
 // Close stops the ledger (committing what is queued) and closes the store.
 func (a *App) Close() error {
+	if a.Gateway != nil {
+		a.Gateway.Close()
+	}
 	if a.Log != nil {
 		a.Log.Close()
 	}
@@ -194,6 +213,21 @@ func (a *App) Serve(ctx context.Context, l net.Listener) error {
 	}
 	go a.Signer.Run(cpCtx, a.Config.Ledger.CheckpointInterval.Duration)
 	go a.Privacy.RunScheduled(cpCtx, a.Config.Privacy.RetentionInterval.Duration, a.Logger)
+	a.Gateway.Start()
+	if a.sweepLimits != nil {
+		go func() {
+			t := time.NewTicker(time.Minute)
+			defer t.Stop()
+			for {
+				select {
+				case <-cpCtx.Done():
+					return
+				case now := <-t.C:
+					a.sweepLimits(cpCtx, now)
+				}
+			}
+		}()
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
 	select {

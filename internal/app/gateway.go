@@ -1,0 +1,108 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/attest-ai/attest/internal/access"
+	"github.com/attest-ai/attest/internal/gateway"
+	"github.com/attest-ai/attest/internal/limits"
+	"github.com/attest-ai/attest/internal/store/postgres"
+	"github.com/attest-ai/attest/internal/tenant"
+	"github.com/attest-ai/attest/internal/vault"
+	"gopkg.in/yaml.v3"
+)
+
+// gatewayConfig decodes the gateway section over the defaults (which
+// include the demo provider), rejecting unknown keys.
+func gatewayConfig(n yaml.Node) (gateway.Config, error) {
+	cfg := gateway.DefaultConfig()
+	if n.Kind == 0 {
+		return cfg, nil
+	}
+	b, err := yaml.Marshal(&n)
+	if err != nil {
+		return cfg, err
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil {
+		return cfg, fmt.Errorf("gateway section: %w", err)
+	}
+	return cfg, nil
+}
+
+// gatewayAuth adapts API keys to the gateway's callers.
+type gatewayAuth struct{ s *access.Service }
+
+func (g gatewayAuth) Authenticate(ctx context.Context, token string) (gateway.Caller, error) {
+	p, err := g.s.Authenticate(ctx, token)
+	switch {
+	case errors.Is(err, access.ErrExpired):
+		return gateway.Caller{}, fmt.Errorf("%w", gateway.ErrExpiredKey)
+	case errors.Is(err, access.ErrRevoked):
+		return gateway.Caller{}, fmt.Errorf("%w", gateway.ErrRevokedKey)
+	case errors.Is(err, access.ErrUnknownKey), errors.Is(err, access.ErrUnauthenticated):
+		return gateway.Caller{}, fmt.Errorf("%w", gateway.ErrUnknownKey)
+	case err != nil:
+		return gateway.Caller{}, err
+	}
+	return gateway.Caller{KeyID: p.ID, Tenant: p.Tenant, Role: string(p.Role), AllowedModels: p.Models,
+		Limits: limits.Limits{RPM: p.Limits.RPM, TPM: p.Limits.TPM, DailyTokens: p.Limits.DailyTokens}}, nil
+}
+
+// gatewayPolicy adapts tenant settings.
+type gatewayPolicy struct{ t *tenant.Service }
+
+func (g gatewayPolicy) Policy(ctx context.Context, name string) (gateway.Policy, error) {
+	s, err := g.t.Get(ctx, name)
+	if err != nil {
+		return gateway.Policy{}, err
+	}
+	return gateway.Policy{Retention: s.Retention, RetentionDays: s.RetentionDays, FailOpen: s.FailOpen,
+		Limits: limits.Limits{RPM: s.RPM, TPM: s.TPM, DailyTokens: s.DailyTokens}}, nil
+}
+
+// gatewaySealer keeps retained bodies in the vault under the subject's key.
+type gatewaySealer struct{ v *vault.Vault }
+
+func (g gatewaySealer) Seal(ctx context.Context, tenant, subject, kind string, plaintext []byte, ttl time.Duration) (string, string, error) {
+	s, err := g.v.Seal(ctx, tenant, subject, plaintext, vault.SealOptions{Kind: kind, Class: "confidential", TTL: ttl})
+	return s.Ref, s.MAC, err
+}
+
+// openGateway builds the gateway from the configuration and mounts it.
+func (a *App) openGateway(ctx context.Context) error {
+	cfg, err := gatewayConfig(a.Config.Gateway)
+	if err != nil {
+		return err
+	}
+	key, err := a.Vault.Secret(ctx, "gateway-hmac")
+	if err != nil {
+		return err
+	}
+	d := gateway.Deps{
+		Auth: gatewayAuth{a.Access}, Policies: gatewayPolicy{a.Tenants}, Ledger: a.Log,
+		Sealer: gatewaySealer{a.Vault}, Pseudonymize: a.Vault.Pseudonym, HashKey: key,
+		Registry: a.Registry, Logger: a.Logger, Guard: a.guard,
+	}
+	if pg, ok := a.Store.(*postgres.Store); ok {
+		// Limits shared by every replica.
+		lim := postgres.NewLimits(pg.Pool())
+		if err := lim.Migrate(ctx); err != nil {
+			return fmt.Errorf("create limit counters: %w", err)
+		}
+		d.Limits = lim
+		a.sweepLimits = lim.Sweep
+	}
+	gw, err := gateway.New(ctx, cfg, d)
+	if err != nil {
+		return fmt.Errorf("gateway: %w", err)
+	}
+	a.Gateway = gw
+	gw.Routes(a.Web.Mux())
+	return nil
+}

@@ -1,0 +1,403 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// blocks16 runs SHA-256 on sixteen independent streams at once, one stream
+// per 32-bit lane of the AVX-512 registers. On CPUs where SHA-NI is limited
+// by the throughput of SHA256RNDS2, sixteen vector lanes hash more bytes per
+// cycle than one SHA-NI stream.
+//
+// Register plan:
+//   Z0-Z7    working variables a-h; the roles rotate by one register per
+//            round, so after 64 rounds every register is back in place
+//   Z8-Z23   the loaded blocks, then (with Z27, leaving Z15 free) the
+//            message schedule W[t mod 16]
+//   Z24-Z26  scratch
+//   Z31      mask that turns little-endian loads into big-endian words
+// The state in memory doubles as the copy needed for the feed-forward.
+
+// SCHEDULE computes W[t] = σ1(W[t-2]) + W[t-7] + σ0(W[t-15]) + W[t-16] in
+// place of W[t-16].
+#define SCHEDULE(w, w15, w7, w2) \
+	VPRORD $7, w15, Z24; \
+	VPRORD $18, w15, Z25; \
+	VPSRLD $3, w15, Z26; \
+	VPTERNLOGD $0x96, Z26, Z25, Z24; \
+	VPADDD Z24, w, w; \
+	VPRORD $17, w2, Z24; \
+	VPRORD $19, w2, Z25; \
+	VPSRLD $10, w2, Z26; \
+	VPTERNLOGD $0x96, Z26, Z25, Z24; \
+	VPADDD Z24, w, w; \
+	VPADDD w7, w, w
+
+// ROUND runs one round with the round constant at byte k of roundk:
+// h += W + K + Σ1(e) + Ch(e,f,g); d += h; h += Σ0(a) + Maj(a,b,c). On exit
+// h holds the new a and d the new e. VPTERNLOGD computes the three-way XORs
+// of the Σ functions (0x96), Ch (0xca) and Maj (0xe8) in one instruction.
+#define ROUND(a, b, c, d, e, f, g, h, w, k) \
+	VPADDD w, h, h; \
+	VPADDD.BCST k(AX), h, h; \
+	VPRORD $6, e, Z24; \
+	VPRORD $11, e, Z25; \
+	VPRORD $25, e, Z26; \
+	VPTERNLOGD $0x96, Z26, Z25, Z24; \
+	VPADDD Z24, h, h; \
+	VMOVDQA32 e, Z25; \
+	VPTERNLOGD $0xca, g, f, Z25; \
+	VPADDD Z25, h, h; \
+	VPADDD h, d, d; \
+	VPRORD $2, a, Z24; \
+	VPRORD $13, a, Z25; \
+	VPRORD $22, a, Z26; \
+	VPTERNLOGD $0x96, Z26, Z25, Z24; \
+	VPADDD Z24, h, h; \
+	VMOVDQA32 a, Z25; \
+	VPTERNLOGD $0xe8, c, b, Z25; \
+	VPADDD Z25, h, h
+
+// func blocks16(state *laneState, base *byte, offsets *[16]uint32, n int)
+TEXT ·blocks16(SB), NOSPLIT, $0-32
+	MOVQ state+0(FP), DI
+	MOVQ base+8(FP), SI
+	MOVQ offsets+16(FP), BX
+	MOVQ n+24(FP), DX
+	TESTQ DX, DX
+	JZ done
+
+	VBROADCASTI32X4 bswap32<>(SB), Z31
+	LEAQ roundk<>(SB), AX
+	VMOVDQU32 0(DI), Z0
+	VMOVDQU32 64(DI), Z1
+	VMOVDQU32 128(DI), Z2
+	VMOVDQU32 192(DI), Z3
+	VMOVDQU32 256(DI), Z4
+	VMOVDQU32 320(DI), Z5
+	VMOVDQU32 384(DI), Z6
+	VMOVDQU32 448(DI), Z7
+
+block:
+	// Load one block of each stream, one stream per register, then
+	// transpose the 16x16 words so that register t holds word t of every
+	// stream.
+	MOVL 0(BX), R10
+	VMOVDQU32 (SI)(R10*1), Z8
+	MOVL 4(BX), R10
+	VMOVDQU32 (SI)(R10*1), Z9
+	MOVL 8(BX), R10
+	VMOVDQU32 (SI)(R10*1), Z10
+	MOVL 12(BX), R10
+	VMOVDQU32 (SI)(R10*1), Z11
+	MOVL 16(BX), R10
+	VMOVDQU32 (SI)(R10*1), Z12
+	MOVL 20(BX), R10
+	VMOVDQU32 (SI)(R10*1), Z13
+	MOVL 24(BX), R10
+	VMOVDQU32 (SI)(R10*1), Z14
+	MOVL 28(BX), R10
+	VMOVDQU32 (SI)(R10*1), Z15
+	MOVL 32(BX), R10
+	VMOVDQU32 (SI)(R10*1), Z16
+	MOVL 36(BX), R10
+	VMOVDQU32 (SI)(R10*1), Z17
+	MOVL 40(BX), R10
+	VMOVDQU32 (SI)(R10*1), Z18
+	MOVL 44(BX), R10
+	VMOVDQU32 (SI)(R10*1), Z19
+	MOVL 48(BX), R10
+	VMOVDQU32 (SI)(R10*1), Z20
+	MOVL 52(BX), R10
+	VMOVDQU32 (SI)(R10*1), Z21
+	MOVL 56(BX), R10
+	VMOVDQU32 (SI)(R10*1), Z22
+	MOVL 60(BX), R10
+	VMOVDQU32 (SI)(R10*1), Z23
+	VPUNPCKLDQ Z9, Z8, Z27
+	VPUNPCKHDQ Z9, Z8, Z9
+	VPUNPCKLDQ Z11, Z10, Z8
+	VPUNPCKHDQ Z11, Z10, Z11
+	VPUNPCKLDQ Z13, Z12, Z10
+	VPUNPCKHDQ Z13, Z12, Z13
+	VPUNPCKLDQ Z15, Z14, Z12
+	VPUNPCKHDQ Z15, Z14, Z15
+	VPUNPCKLDQ Z17, Z16, Z14
+	VPUNPCKHDQ Z17, Z16, Z17
+	VPUNPCKLDQ Z19, Z18, Z16
+	VPUNPCKHDQ Z19, Z18, Z19
+	VPUNPCKLDQ Z21, Z20, Z18
+	VPUNPCKHDQ Z21, Z20, Z21
+	VPUNPCKLDQ Z23, Z22, Z20
+	VPUNPCKHDQ Z23, Z22, Z23
+	VPUNPCKLQDQ Z8, Z27, Z22
+	VPUNPCKHQDQ Z8, Z27, Z8
+	VPUNPCKLQDQ Z11, Z9, Z27
+	VPUNPCKHQDQ Z11, Z9, Z11
+	VPUNPCKLQDQ Z12, Z10, Z9
+	VPUNPCKHQDQ Z12, Z10, Z12
+	VPUNPCKLQDQ Z15, Z13, Z10
+	VPUNPCKHQDQ Z15, Z13, Z15
+	VPUNPCKLQDQ Z16, Z14, Z13
+	VPUNPCKHQDQ Z16, Z14, Z16
+	VPUNPCKLQDQ Z19, Z17, Z14
+	VPUNPCKHQDQ Z19, Z17, Z19
+	VPUNPCKLQDQ Z20, Z18, Z17
+	VPUNPCKHQDQ Z20, Z18, Z20
+	VPUNPCKLQDQ Z23, Z21, Z18
+	VPUNPCKHQDQ Z23, Z21, Z23
+	VSHUFI32X4 $0x44, Z9, Z22, Z21
+	VSHUFI32X4 $0xee, Z9, Z22, Z9
+	VSHUFI32X4 $0x44, Z17, Z13, Z22
+	VSHUFI32X4 $0xee, Z17, Z13, Z17
+	VSHUFI32X4 $0x88, Z22, Z21, Z13
+	VSHUFI32X4 $0xdd, Z22, Z21, Z22
+	VSHUFI32X4 $0x88, Z17, Z9, Z21
+	VSHUFI32X4 $0xdd, Z17, Z9, Z17
+	VSHUFI32X4 $0x44, Z12, Z8, Z9
+	VSHUFI32X4 $0xee, Z12, Z8, Z12
+	VSHUFI32X4 $0x44, Z20, Z16, Z8
+	VSHUFI32X4 $0xee, Z20, Z16, Z20
+	VSHUFI32X4 $0x88, Z8, Z9, Z16
+	VSHUFI32X4 $0xdd, Z8, Z9, Z8
+	VSHUFI32X4 $0x88, Z20, Z12, Z9
+	VSHUFI32X4 $0xdd, Z20, Z12, Z20
+	VSHUFI32X4 $0x44, Z10, Z27, Z12
+	VSHUFI32X4 $0xee, Z10, Z27, Z10
+	VSHUFI32X4 $0x44, Z18, Z14, Z27
+	VSHUFI32X4 $0xee, Z18, Z14, Z18
+	VSHUFI32X4 $0x88, Z27, Z12, Z14
+	VSHUFI32X4 $0xdd, Z27, Z12, Z27
+	VSHUFI32X4 $0x88, Z18, Z10, Z12
+	VSHUFI32X4 $0xdd, Z18, Z10, Z18
+	VSHUFI32X4 $0x44, Z15, Z11, Z10
+	VSHUFI32X4 $0xee, Z15, Z11, Z15
+	VSHUFI32X4 $0x44, Z23, Z19, Z11
+	VSHUFI32X4 $0xee, Z23, Z19, Z23
+	VSHUFI32X4 $0x88, Z11, Z10, Z19
+	VSHUFI32X4 $0xdd, Z11, Z10, Z11
+	VSHUFI32X4 $0x88, Z23, Z15, Z10
+	VSHUFI32X4 $0xdd, Z23, Z15, Z23
+	VPSHUFB Z31, Z13, Z13
+	VPSHUFB Z31, Z16, Z16
+	VPSHUFB Z31, Z14, Z14
+	VPSHUFB Z31, Z19, Z19
+	VPSHUFB Z31, Z22, Z22
+	VPSHUFB Z31, Z8, Z8
+	VPSHUFB Z31, Z27, Z27
+	VPSHUFB Z31, Z11, Z11
+	VPSHUFB Z31, Z21, Z21
+	VPSHUFB Z31, Z9, Z9
+	VPSHUFB Z31, Z12, Z12
+	VPSHUFB Z31, Z10, Z10
+	VPSHUFB Z31, Z17, Z17
+	VPSHUFB Z31, Z20, Z20
+	VPSHUFB Z31, Z18, Z18
+	VPSHUFB Z31, Z23, Z23
+	ROUND(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z13, 0)
+	ROUND(Z7, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z16, 4)
+	ROUND(Z6, Z7, Z0, Z1, Z2, Z3, Z4, Z5, Z14, 8)
+	ROUND(Z5, Z6, Z7, Z0, Z1, Z2, Z3, Z4, Z19, 12)
+	ROUND(Z4, Z5, Z6, Z7, Z0, Z1, Z2, Z3, Z22, 16)
+	ROUND(Z3, Z4, Z5, Z6, Z7, Z0, Z1, Z2, Z8, 20)
+	ROUND(Z2, Z3, Z4, Z5, Z6, Z7, Z0, Z1, Z27, 24)
+	ROUND(Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z0, Z11, 28)
+	ROUND(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z21, 32)
+	ROUND(Z7, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z9, 36)
+	ROUND(Z6, Z7, Z0, Z1, Z2, Z3, Z4, Z5, Z12, 40)
+	ROUND(Z5, Z6, Z7, Z0, Z1, Z2, Z3, Z4, Z10, 44)
+	ROUND(Z4, Z5, Z6, Z7, Z0, Z1, Z2, Z3, Z17, 48)
+	ROUND(Z3, Z4, Z5, Z6, Z7, Z0, Z1, Z2, Z20, 52)
+	ROUND(Z2, Z3, Z4, Z5, Z6, Z7, Z0, Z1, Z18, 56)
+	ROUND(Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z0, Z23, 60)
+	SCHEDULE(Z13, Z16, Z9, Z18)
+	ROUND(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z13, 64)
+	SCHEDULE(Z16, Z14, Z12, Z23)
+	ROUND(Z7, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z16, 68)
+	SCHEDULE(Z14, Z19, Z10, Z13)
+	ROUND(Z6, Z7, Z0, Z1, Z2, Z3, Z4, Z5, Z14, 72)
+	SCHEDULE(Z19, Z22, Z17, Z16)
+	ROUND(Z5, Z6, Z7, Z0, Z1, Z2, Z3, Z4, Z19, 76)
+	SCHEDULE(Z22, Z8, Z20, Z14)
+	ROUND(Z4, Z5, Z6, Z7, Z0, Z1, Z2, Z3, Z22, 80)
+	SCHEDULE(Z8, Z27, Z18, Z19)
+	ROUND(Z3, Z4, Z5, Z6, Z7, Z0, Z1, Z2, Z8, 84)
+	SCHEDULE(Z27, Z11, Z23, Z22)
+	ROUND(Z2, Z3, Z4, Z5, Z6, Z7, Z0, Z1, Z27, 88)
+	SCHEDULE(Z11, Z21, Z13, Z8)
+	ROUND(Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z0, Z11, 92)
+	SCHEDULE(Z21, Z9, Z16, Z27)
+	ROUND(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z21, 96)
+	SCHEDULE(Z9, Z12, Z14, Z11)
+	ROUND(Z7, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z9, 100)
+	SCHEDULE(Z12, Z10, Z19, Z21)
+	ROUND(Z6, Z7, Z0, Z1, Z2, Z3, Z4, Z5, Z12, 104)
+	SCHEDULE(Z10, Z17, Z22, Z9)
+	ROUND(Z5, Z6, Z7, Z0, Z1, Z2, Z3, Z4, Z10, 108)
+	SCHEDULE(Z17, Z20, Z8, Z12)
+	ROUND(Z4, Z5, Z6, Z7, Z0, Z1, Z2, Z3, Z17, 112)
+	SCHEDULE(Z20, Z18, Z27, Z10)
+	ROUND(Z3, Z4, Z5, Z6, Z7, Z0, Z1, Z2, Z20, 116)
+	SCHEDULE(Z18, Z23, Z11, Z17)
+	ROUND(Z2, Z3, Z4, Z5, Z6, Z7, Z0, Z1, Z18, 120)
+	SCHEDULE(Z23, Z13, Z21, Z20)
+	ROUND(Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z0, Z23, 124)
+	SCHEDULE(Z13, Z16, Z9, Z18)
+	ROUND(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z13, 128)
+	SCHEDULE(Z16, Z14, Z12, Z23)
+	ROUND(Z7, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z16, 132)
+	SCHEDULE(Z14, Z19, Z10, Z13)
+	ROUND(Z6, Z7, Z0, Z1, Z2, Z3, Z4, Z5, Z14, 136)
+	SCHEDULE(Z19, Z22, Z17, Z16)
+	ROUND(Z5, Z6, Z7, Z0, Z1, Z2, Z3, Z4, Z19, 140)
+	SCHEDULE(Z22, Z8, Z20, Z14)
+	ROUND(Z4, Z5, Z6, Z7, Z0, Z1, Z2, Z3, Z22, 144)
+	SCHEDULE(Z8, Z27, Z18, Z19)
+	ROUND(Z3, Z4, Z5, Z6, Z7, Z0, Z1, Z2, Z8, 148)
+	SCHEDULE(Z27, Z11, Z23, Z22)
+	ROUND(Z2, Z3, Z4, Z5, Z6, Z7, Z0, Z1, Z27, 152)
+	SCHEDULE(Z11, Z21, Z13, Z8)
+	ROUND(Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z0, Z11, 156)
+	SCHEDULE(Z21, Z9, Z16, Z27)
+	ROUND(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z21, 160)
+	SCHEDULE(Z9, Z12, Z14, Z11)
+	ROUND(Z7, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z9, 164)
+	SCHEDULE(Z12, Z10, Z19, Z21)
+	ROUND(Z6, Z7, Z0, Z1, Z2, Z3, Z4, Z5, Z12, 168)
+	SCHEDULE(Z10, Z17, Z22, Z9)
+	ROUND(Z5, Z6, Z7, Z0, Z1, Z2, Z3, Z4, Z10, 172)
+	SCHEDULE(Z17, Z20, Z8, Z12)
+	ROUND(Z4, Z5, Z6, Z7, Z0, Z1, Z2, Z3, Z17, 176)
+	SCHEDULE(Z20, Z18, Z27, Z10)
+	ROUND(Z3, Z4, Z5, Z6, Z7, Z0, Z1, Z2, Z20, 180)
+	SCHEDULE(Z18, Z23, Z11, Z17)
+	ROUND(Z2, Z3, Z4, Z5, Z6, Z7, Z0, Z1, Z18, 184)
+	SCHEDULE(Z23, Z13, Z21, Z20)
+	ROUND(Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z0, Z23, 188)
+	SCHEDULE(Z13, Z16, Z9, Z18)
+	ROUND(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z13, 192)
+	SCHEDULE(Z16, Z14, Z12, Z23)
+	ROUND(Z7, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z16, 196)
+	SCHEDULE(Z14, Z19, Z10, Z13)
+	ROUND(Z6, Z7, Z0, Z1, Z2, Z3, Z4, Z5, Z14, 200)
+	SCHEDULE(Z19, Z22, Z17, Z16)
+	ROUND(Z5, Z6, Z7, Z0, Z1, Z2, Z3, Z4, Z19, 204)
+	SCHEDULE(Z22, Z8, Z20, Z14)
+	ROUND(Z4, Z5, Z6, Z7, Z0, Z1, Z2, Z3, Z22, 208)
+	SCHEDULE(Z8, Z27, Z18, Z19)
+	ROUND(Z3, Z4, Z5, Z6, Z7, Z0, Z1, Z2, Z8, 212)
+	SCHEDULE(Z27, Z11, Z23, Z22)
+	ROUND(Z2, Z3, Z4, Z5, Z6, Z7, Z0, Z1, Z27, 216)
+	SCHEDULE(Z11, Z21, Z13, Z8)
+	ROUND(Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z0, Z11, 220)
+	SCHEDULE(Z21, Z9, Z16, Z27)
+	ROUND(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z21, 224)
+	SCHEDULE(Z9, Z12, Z14, Z11)
+	ROUND(Z7, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z9, 228)
+	SCHEDULE(Z12, Z10, Z19, Z21)
+	ROUND(Z6, Z7, Z0, Z1, Z2, Z3, Z4, Z5, Z12, 232)
+	SCHEDULE(Z10, Z17, Z22, Z9)
+	ROUND(Z5, Z6, Z7, Z0, Z1, Z2, Z3, Z4, Z10, 236)
+	SCHEDULE(Z17, Z20, Z8, Z12)
+	ROUND(Z4, Z5, Z6, Z7, Z0, Z1, Z2, Z3, Z17, 240)
+	SCHEDULE(Z20, Z18, Z27, Z10)
+	ROUND(Z3, Z4, Z5, Z6, Z7, Z0, Z1, Z2, Z20, 244)
+	SCHEDULE(Z18, Z23, Z11, Z17)
+	ROUND(Z2, Z3, Z4, Z5, Z6, Z7, Z0, Z1, Z18, 248)
+	SCHEDULE(Z23, Z13, Z21, Z20)
+	ROUND(Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z0, Z23, 252)
+
+	VPADDD 0(DI), Z0, Z0
+	VPADDD 64(DI), Z1, Z1
+	VPADDD 128(DI), Z2, Z2
+	VPADDD 192(DI), Z3, Z3
+	VPADDD 256(DI), Z4, Z4
+	VPADDD 320(DI), Z5, Z5
+	VPADDD 384(DI), Z6, Z6
+	VPADDD 448(DI), Z7, Z7
+	VMOVDQU32 Z0, 0(DI)
+	VMOVDQU32 Z1, 64(DI)
+	VMOVDQU32 Z2, 128(DI)
+	VMOVDQU32 Z3, 192(DI)
+	VMOVDQU32 Z4, 256(DI)
+	VMOVDQU32 Z5, 320(DI)
+	VMOVDQU32 Z6, 384(DI)
+	VMOVDQU32 Z7, 448(DI)
+
+	ADDQ $64, SI
+	DECQ DX
+	JNZ block
+
+done:
+	VZEROUPPER
+	RET
+
+// bswap32 reverses the bytes of each 32-bit word in a 16-byte lane.
+DATA bswap32<>+0(SB)/8, $0x0405060700010203
+DATA bswap32<>+8(SB)/8, $0x0c0d0e0f08090a0b
+GLOBL bswap32<>(SB), RODATA|NOPTR, $16
+
+// roundk holds the 64 SHA-256 round constants (FIPS 180-4, section 4.2.2).
+DATA roundk<>+0(SB)/4, $0x428a2f98
+DATA roundk<>+4(SB)/4, $0x71374491
+DATA roundk<>+8(SB)/4, $0xb5c0fbcf
+DATA roundk<>+12(SB)/4, $0xe9b5dba5
+DATA roundk<>+16(SB)/4, $0x3956c25b
+DATA roundk<>+20(SB)/4, $0x59f111f1
+DATA roundk<>+24(SB)/4, $0x923f82a4
+DATA roundk<>+28(SB)/4, $0xab1c5ed5
+DATA roundk<>+32(SB)/4, $0xd807aa98
+DATA roundk<>+36(SB)/4, $0x12835b01
+DATA roundk<>+40(SB)/4, $0x243185be
+DATA roundk<>+44(SB)/4, $0x550c7dc3
+DATA roundk<>+48(SB)/4, $0x72be5d74
+DATA roundk<>+52(SB)/4, $0x80deb1fe
+DATA roundk<>+56(SB)/4, $0x9bdc06a7
+DATA roundk<>+60(SB)/4, $0xc19bf174
+DATA roundk<>+64(SB)/4, $0xe49b69c1
+DATA roundk<>+68(SB)/4, $0xefbe4786
+DATA roundk<>+72(SB)/4, $0x0fc19dc6
+DATA roundk<>+76(SB)/4, $0x240ca1cc
+DATA roundk<>+80(SB)/4, $0x2de92c6f
+DATA roundk<>+84(SB)/4, $0x4a7484aa
+DATA roundk<>+88(SB)/4, $0x5cb0a9dc
+DATA roundk<>+92(SB)/4, $0x76f988da
+DATA roundk<>+96(SB)/4, $0x983e5152
+DATA roundk<>+100(SB)/4, $0xa831c66d
+DATA roundk<>+104(SB)/4, $0xb00327c8
+DATA roundk<>+108(SB)/4, $0xbf597fc7
+DATA roundk<>+112(SB)/4, $0xc6e00bf3
+DATA roundk<>+116(SB)/4, $0xd5a79147
+DATA roundk<>+120(SB)/4, $0x06ca6351
+DATA roundk<>+124(SB)/4, $0x14292967
+DATA roundk<>+128(SB)/4, $0x27b70a85
+DATA roundk<>+132(SB)/4, $0x2e1b2138
+DATA roundk<>+136(SB)/4, $0x4d2c6dfc
+DATA roundk<>+140(SB)/4, $0x53380d13
+DATA roundk<>+144(SB)/4, $0x650a7354
+DATA roundk<>+148(SB)/4, $0x766a0abb
+DATA roundk<>+152(SB)/4, $0x81c2c92e
+DATA roundk<>+156(SB)/4, $0x92722c85
+DATA roundk<>+160(SB)/4, $0xa2bfe8a1
+DATA roundk<>+164(SB)/4, $0xa81a664b
+DATA roundk<>+168(SB)/4, $0xc24b8b70
+DATA roundk<>+172(SB)/4, $0xc76c51a3
+DATA roundk<>+176(SB)/4, $0xd192e819
+DATA roundk<>+180(SB)/4, $0xd6990624
+DATA roundk<>+184(SB)/4, $0xf40e3585
+DATA roundk<>+188(SB)/4, $0x106aa070
+DATA roundk<>+192(SB)/4, $0x19a4c116
+DATA roundk<>+196(SB)/4, $0x1e376c08
+DATA roundk<>+200(SB)/4, $0x2748774c
+DATA roundk<>+204(SB)/4, $0x34b0bcb5
+DATA roundk<>+208(SB)/4, $0x391c0cb3
+DATA roundk<>+212(SB)/4, $0x4ed8aa4a
+DATA roundk<>+216(SB)/4, $0x5b9cca4f
+DATA roundk<>+220(SB)/4, $0x682e6ff3
+DATA roundk<>+224(SB)/4, $0x748f82ee
+DATA roundk<>+228(SB)/4, $0x78a5636f
+DATA roundk<>+232(SB)/4, $0x84c87814
+DATA roundk<>+236(SB)/4, $0x8cc70208
+DATA roundk<>+240(SB)/4, $0x90befffa
+DATA roundk<>+244(SB)/4, $0xa4506ceb
+DATA roundk<>+248(SB)/4, $0xbef9a3f7
+DATA roundk<>+252(SB)/4, $0xc67178f2
+GLOBL roundk<>(SB), RODATA|NOPTR, $256
