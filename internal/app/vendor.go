@@ -39,7 +39,7 @@ func (a *App) openVendors() {
 	}
 	a.Web.Mux().HandleFunc("/api/v1/vendors", guarded)
 	a.Web.Mux().HandleFunc("/api/v1/vendors/", guarded)
-	a.demoSteps = append(a.demoSteps, demo.Step{Name: "vendors", Run: a.seedVendors}, demo.Step{Name: "models", Run: a.seedModels})
+	a.demoSteps = append(a.demoSteps, demo.Step{Name: "vendors", Run: a.seedVendors}, demo.Step{Name: "models", Run: a.seedModels}, demo.Step{Name: "gateway", Run: a.seedGateway})
 }
 
 // GatewayProviders names the providers configured in the gateway; each must
