@@ -73,3 +73,37 @@ func (a *App) seedVendors(ctx context.Context, s *demo.Seed) (string, error) {
 	}
 	return fmt.Sprintf("reviewed a synthetic SOC 2 packet for %s: %s, %d red flags; one provider left unreviewed", v.Name, r.Verdict, len(r.RedFlags)), nil
 }
+
+// runVendorAlerts raises renewal alerts (due soon, expired) for every
+// tenant with vendors, once at start and then daily.
+func (a *App) runVendorAlerts(ctx context.Context) {
+	actor := ledger.Actor{Kind: ledger.ActorService, ID: "vendor-renewals"}
+	run := func() {
+		vs, err := a.Vendors.Store.Vendors(ctx, "")
+		if err != nil {
+			a.Logger.Error("list vendors for renewal alerts", "err", err)
+			return
+		}
+		seen := map[string]bool{}
+		for _, v := range vs {
+			if seen[v.Tenant] {
+				continue
+			}
+			seen[v.Tenant] = true
+			if _, err := a.Vendors.Alerts(ctx, v.Tenant, actor, time.Now()); err != nil && ctx.Err() == nil {
+				a.Logger.Error("vendor renewal alerts", "tenant", v.Tenant, "err", err)
+			}
+		}
+	}
+	run()
+	t := time.NewTicker(24 * time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			run()
+		}
+	}
+}
