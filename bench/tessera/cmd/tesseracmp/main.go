@@ -6,6 +6,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -33,6 +34,7 @@ type config struct {
 	Limit            time.Duration
 	TuneN            int
 	TuneLimit        time.Duration
+	Finalists        int
 	ProofSize        int
 	ProofSamples     int
 	Progress, Stdout io.Writer
@@ -64,9 +66,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&c.PGWriters, "pg-writers", 512, "concurrent writers for the PostgreSQL runs (0 skips them)")
 	fs.StringVar(&c.Dir, "dir", os.TempDir(), "directory for every store; keep all systems on one disk")
 	fs.StringVar(&c.Database, "database", db, "PostgreSQL URL (default $ATTEST_TEST_DATABASE_URL); runs are skipped if it is unreachable")
-	fs.DurationVar(&c.Limit, "limit", 20*time.Second, "time limit of one timed run; a run stopped by it is marked capped")
+	fs.DurationVar(&c.Limit, "limit", 15*time.Second, "time limit of one timed run; a run stopped by it is marked capped")
 	fs.IntVar(&c.TuneN, "tune-n", 0, "entries per Tessera batching trial (default n/10)")
-	fs.DurationVar(&c.TuneLimit, "tune-limit", 3*time.Second, "time limit of one Tessera batching trial")
+	fs.DurationVar(&c.TuneLimit, "tune-limit", 2*time.Second, "time limit of one Tessera batching trial")
+	fs.IntVar(&c.Finalists, "finalists", 3, "best Tessera batching settings per writer count that go on to the timed runs")
 	fs.IntVar(&c.ProofSize, "proof-size", 1_000_000, "log size for the proof latency measurement (0 skips it)")
 	fs.IntVar(&c.ProofSamples, "proof-samples", 5000, "proofs of each kind timed per system")
 	fs.Usage = func() {
@@ -81,8 +84,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	c.Writers = ws
-	if c.N < 1 || c.Runs < 1 {
-		return errors.New("-n and -runs must be at least 1")
+	if c.N < 1 || c.Runs < 1 || c.Finalists < 1 {
+		return errors.New("-n, -runs and -finalists must be at least 1")
 	}
 	if c.TuneN <= 0 {
 		c.TuneN = max(c.N/10, 1)
@@ -142,9 +145,11 @@ func measure(ctx context.Context, c config, base string) (*report, error) {
 		}
 	}
 
-	best := map[int]batching{}
+	// The search runs each setting once on a short log; the few best go on
+	// to the timed rounds, where the best median is the one compared.
+	rep.finalists = map[int][]batching{}
 	for _, w := range c.Writers {
-		var top float64
+		var ts []trial
 		for _, b := range grid(w) {
 			if err := ctx.Err(); err != nil {
 				return nil, err
@@ -153,11 +158,13 @@ func measure(ctx context.Context, c config, base string) (*report, error) {
 			if err != nil {
 				return nil, fmt.Errorf("tessera trial %d writers, batching %v: %w", w, b, err)
 			}
-			rep.trials = append(rep.trials, trial{writers: w, batch: b, res: r})
-			logf("tune tessera w=%d batching %v: %.0f entries/s%s", w, b, r.Rate(), cappedMark(r.Capped))
-			if r.Rate() > top {
-				top, best[w] = r.Rate(), b
-			}
+			ts = append(ts, trial{writers: w, batch: b, res: r})
+			logf("search tessera w=%d batching %v: %.0f entries/s%s", w, b, r.Rate(), cappedMark(r.Capped))
+		}
+		rep.trials = append(rep.trials, ts...)
+		slices.SortStableFunc(ts, func(a, b trial) int { return cmp.Compare(b.res.Rate(), a.res.Rate()) })
+		for _, t := range ts[:min(c.Finalists, len(ts))] {
+			rep.finalists[w] = append(rep.finalists[w], t.batch)
 		}
 	}
 
@@ -167,22 +174,20 @@ func measure(ctx context.Context, c config, base string) (*report, error) {
 	}
 	var jobs []job
 	for _, w := range c.Writers {
-		jobs = append(jobs,
-			job{setup{"attest", "SQLite", w, ""}, func() (result, error) { return sqliteAppends(ctx, base, w, c.N, c.Limit) }},
-			job{setup{"Tessera", "POSIX", w, tuned}, func() (result, error) {
-				return tesseraAppends(ctx, base, k, best[w], w, c.N, c.Limit)
-			}},
-			job{setup{"Tessera", "POSIX", w, defaults}, func() (result, error) {
-				return tesseraAppends(ctx, base, k, batching{}, w, c.N, c.Limit)
-			}},
-		)
+		jobs = append(jobs, job{setup{"attest", "SQLite", w, batching{}}, func() (result, error) {
+			return sqliteAppends(ctx, base, w, c.N, c.Limit)
+		}})
+		for _, b := range append(slices.Clone(rep.finalists[w]), batching{}) {
+			jobs = append(jobs, job{setup{"Tessera", "POSIX", w, b}, func() (result, error) {
+				return tesseraAppends(ctx, base, k, b, w, c.N, c.Limit)
+			}})
+		}
 	}
 	if c.PGWriters > 0 && rep.pgSkipped == "" {
-		jobs = append(jobs, job{setup{"attest", "PostgreSQL", c.PGWriters, ""}, func() (result, error) {
+		jobs = append(jobs, job{setup{"attest", "PostgreSQL", c.PGWriters, batching{}}, func() (result, error) {
 			return postgresAppends(ctx, c.Database, c.PGWriters, c.N, c.Limit)
 		}})
 	}
-	rep.best = best
 	rep.runs = map[setup][]result{}
 	for round := 1; round <= c.Runs; round++ {
 		for _, j := range jobs {

@@ -125,9 +125,14 @@ func tesseraAppends(ctx context.Context, base string, k keys, b batching, writer
 	if err != nil {
 		return result{}, err
 	}
-	defer os.RemoveAll(dir)
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	defer func() {
+		// Give Tessera's background writers a moment to see the
+		// cancellation before their directory goes.
+		cancel()
+		time.Sleep(100 * time.Millisecond)
+		os.RemoveAll(dir)
+	}()
 	t, err := openTessera(ctx, dir, k, b, 0)
 	if err != nil {
 		return result{}, err
