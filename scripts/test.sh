@@ -16,3 +16,7 @@ fi
 mkdir -p .artifacts
 go vet ./...
 go test -race -timeout 20m "$@" ./...
+
+# Interoperability: Tessera's own C2SP tiles client verifies attest's ledger.
+# It is a separate module so Tessera's dependencies stay out of the binary.
+(cd bench/tessera && go test -timeout 10m ./...)
