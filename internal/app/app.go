@@ -179,6 +179,7 @@ func Open(ctx context.Context, c config.Config, logger *slog.Logger) (*App, erro
 		a.Close()
 		return nil, err
 	}
+	a.mountConsole()
 	return a, nil
 }
 
@@ -214,6 +215,7 @@ func (a *App) Serve(ctx context.Context, l net.Listener) error {
 	go a.Signer.Run(cpCtx, a.Config.Ledger.CheckpointInterval.Duration)
 	go a.Privacy.RunScheduled(cpCtx, a.Config.Privacy.RetentionInterval.Duration, a.Logger)
 	a.Gateway.Start()
+	go a.runVendorAlerts(cpCtx)
 	if a.sweepLimits != nil {
 		go func() {
 			t := time.NewTicker(time.Minute)

@@ -1,0 +1,242 @@
+package console
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/attest-ai/attest/internal/ledger"
+	"golang.org/x/mod/sumdb/note"
+)
+
+// ledgerHealth is the dashboard's ledger panel. Everything in it comes from
+// memory or one indexed read; the ledger is never scanned.
+type ledgerHealth struct {
+	Size      uint64
+	Healthy   bool
+	Problem   string
+	Pending   bool // entries wait for the next checkpoint
+	HasCP     bool
+	CPSize    uint64
+	CPTime    time.Time
+	CPAge     string
+	Witnesses int  // configured witnesses
+	Witnessed bool // the newest checkpoint carries a witness cosignature
+	Cosigs    int
+}
+
+func (c *Console) ledgerHealth(ctx context.Context) ledgerHealth {
+	h := ledgerHealth{Size: c.d.Log.Size(), Healthy: true, Witnesses: len(c.d.Witnesses)}
+	if err := c.d.Log.Healthy(); err != nil {
+		h.Healthy, h.Problem = false, "The ledger cannot take entries right now; producers fail closed until it recovers."
+	}
+	cp, err := c.d.Store.LatestCheckpoint(ctx)
+	switch {
+	case errors.Is(err, ledger.ErrNotFound):
+		return h
+	case err != nil:
+		c.d.Logger.Error("console latest checkpoint", "err", err)
+		h.Problem = "The newest checkpoint cannot be read."
+		return h
+	}
+	h.HasCP, h.CPSize, h.CPTime = true, cp.Size, cp.Time
+	h.CPAge = ago(c.now().Sub(cp.Time))
+	h.Pending = cp.Size < h.Size
+	h.Cosigs = witnessCount(cp.Note, c.d.VerifierKey, c.d.Witnesses)
+	h.Witnessed = h.Cosigs > 0
+	return h
+}
+
+// witnessCount verifies a checkpoint and counts valid cosignatures by the
+// configured witnesses. Keys that do not parse count for nothing.
+func witnessCount(msg []byte, logKey string, witnesses []string) int {
+	if len(witnesses) == 0 {
+		return 0
+	}
+	var vs []note.Verifier
+	names := map[string]bool{}
+	for i, k := range append([]string{logKey}, witnesses...) {
+		v, err := note.NewVerifier(k)
+		if err != nil {
+			continue
+		}
+		vs = append(vs, v)
+		if i > 0 {
+			names[v.Name()] = true
+		}
+	}
+	n, err := note.Open(msg, note.VerifierList(vs...))
+	if err != nil {
+		return 0
+	}
+	count := 0
+	for _, s := range n.Sigs {
+		if names[s.Name] {
+			count++
+		}
+	}
+	return count
+}
+
+// ago says how long ago something was, in the largest sensible unit.
+func ago(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return plural(int(d/time.Minute), "minute") + " ago"
+	case d < 48*time.Hour:
+		return plural(int(d/time.Hour), "hour") + " ago"
+	}
+	return plural(int(d/(24*time.Hour)), "day") + " ago"
+}
+
+func plural(n int, unit string) string {
+	s := strconv.Itoa(n) + " " + unit
+	if n != 1 {
+		s += "s"
+	}
+	return s
+}
+
+type dashboardData struct {
+	Ledger      ledgerHealth
+	Controls    bool // a controls source is configured
+	Passing     int
+	Failing     int
+	Failures    []ControlSummary
+	Readiness   Readiness
+	Trend       chart
+	Alerts      []Alert
+	Overdue     int
+	Unavailable []string // sources that failed to answer
+	Missing     []string // sources that are not configured
+}
+
+func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, v *viewer) {
+	ctx := r.Context()
+	tenant := v.User.Tenant
+	d := dashboardData{Ledger: c.ledgerHealth(ctx)}
+	if cs := c.d.Controls; cs != nil {
+		d.Controls = true
+		if list, err := cs.Controls(ctx, tenant); err != nil {
+			c.sourceError(&d.Unavailable, "controls", err)
+		} else {
+			for _, k := range list {
+				if k.Failing() {
+					d.Failing++
+					if len(d.Failures) < 8 {
+						d.Failures = append(d.Failures, k)
+					}
+				} else {
+					d.Passing++
+				}
+			}
+		}
+		if rd, err := cs.Readiness(ctx, tenant); err != nil {
+			c.sourceError(&d.Unavailable, "readiness", err)
+		} else {
+			d.Readiness = rd
+		}
+		if t, err := cs.Trend(ctx, tenant); err != nil {
+			c.sourceError(&d.Unavailable, "control trend", err)
+		} else {
+			d.Trend = trendChart(t)
+		}
+	} else {
+		d.Missing = append(d.Missing, "controls")
+	}
+	d.Alerts = c.alerts(ctx, v, &d.Unavailable, &d.Missing)
+	now := c.now()
+	for _, a := range d.Alerts {
+		if a.Overdue(now) {
+			d.Overdue++
+		}
+	}
+	c.render(w, r, http.StatusOK, "dashboard", &view{V: v, Title: "Dashboard", Nav: "dashboard", Data: d})
+}
+
+func (c *Console) sourceError(into *[]string, what string, err error) {
+	c.d.Logger.Error("console source", "source", what, "err", err)
+	*into = append(*into, what)
+}
+
+// alerts gathers open items from every configured source, overdue first,
+// then by deadline.
+func (c *Console) alerts(ctx context.Context, v *viewer, unavailable, missing *[]string) []Alert {
+	tenant := v.User.Tenant
+	now := c.now()
+	var out []Alert
+	if c.d.Privacy != nil {
+		rs, err := c.d.Privacy.Requests(ctx, tenant)
+		if err != nil {
+			c.sourceError(unavailable, "privacy requests", err)
+		}
+		for _, q := range rs {
+			if q.Status == "completed" {
+				continue
+			}
+			if q.Overdue(now) || q.Due.Sub(now) < 7*24*time.Hour {
+				out = append(out, Alert{Source: "privacy", Title: "Data-subject " + q.Type + " request " + q.ID + " is " + q.Status, Since: q.Opened, Due: q.Due, Link: "/privacy"})
+			}
+		}
+	}
+	if g := c.d.Gateway; g != nil {
+		if s, err := g.Snapshot(ctx, tenant, time.Hour); err != nil {
+			c.sourceError(unavailable, "gateway", err)
+		} else {
+			out = append(out, s.Alerts...)
+		}
+	} else {
+		*missing = append(*missing, "gateway")
+	}
+	if m := c.d.Models; m != nil {
+		if as, err := m.Alerts(ctx, tenant); err != nil {
+			c.sourceError(unavailable, "models", err)
+		} else {
+			out = append(out, as...)
+		}
+	} else {
+		*missing = append(*missing, "models")
+	}
+	if vs := c.d.Vendors; vs != nil {
+		if cal, err := vs.Calendar(ctx, tenant, now); err != nil {
+			c.sourceError(unavailable, "vendors", err)
+		} else {
+			for _, e := range cal {
+				if e.Due.Sub(now) < 30*24*time.Hour {
+					out = append(out, Alert{Source: "vendor", Title: e.Vendor + ": " + e.What, Due: e.Due, Link: "/vendors"})
+				}
+			}
+		}
+	} else {
+		*missing = append(*missing, "vendors")
+	}
+	slices.SortStableFunc(out, func(a, b Alert) int {
+		ao, bo := a.Overdue(now), b.Overdue(now)
+		switch {
+		case ao != bo:
+			if ao {
+				return -1
+			}
+			return 1
+		case a.Due.IsZero() != b.Due.IsZero():
+			if b.Due.IsZero() {
+				return -1
+			}
+			return 1
+		}
+		if c := a.Due.Compare(b.Due); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Title, b.Title)
+	})
+	if len(out) > 50 {
+		out = out[:50]
+	}
+	return out
+}
