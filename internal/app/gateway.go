@@ -5,11 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/attest-ai/attest/internal/access"
 	"github.com/attest-ai/attest/internal/gateway"
 	"github.com/attest-ai/attest/internal/limits"
+	"github.com/attest-ai/attest/internal/privacy"
+	"github.com/attest-ai/attest/internal/registry"
 	"github.com/attest-ai/attest/internal/store/postgres"
 	"github.com/attest-ai/attest/internal/tenant"
 	"github.com/attest-ai/attest/internal/vault"
@@ -50,7 +53,7 @@ func (g gatewayAuth) Authenticate(ctx context.Context, token string) (gateway.Ca
 	case err != nil:
 		return gateway.Caller{}, err
 	}
-	return gateway.Caller{KeyID: p.ID, Tenant: p.Tenant, Role: string(p.Role), AllowedModels: p.Models,
+	return gateway.Caller{KeyID: p.ID, Tenant: p.Tenant, Role: string(p.Role), AllowedModels: p.Models, ActorKind: p.ActorKind,
 		Limits: limits.Limits{RPM: p.Limits.RPM, TPM: p.Limits.TPM, DailyTokens: p.Limits.DailyTokens}}, nil
 }
 
@@ -74,6 +77,65 @@ func (g gatewaySealer) Seal(ctx context.Context, tenant, subject, kind string, p
 	return s.Ref, s.MAC, err
 }
 
+// gatewayPrivacy enforces consent, classification and regions from the
+// privacy service. It reads on every request, so an opt-out or a region
+// restriction applies to the very next one.
+type gatewayPrivacy struct{ s *privacy.Service }
+
+func (g gatewayPrivacy) Consent(ctx context.Context, tenant, subject string) (gateway.Consent, error) {
+	ai, err := g.s.Allowed(ctx, tenant, subject, privacy.PurposeAI)
+	if err != nil || !ai {
+		return gateway.Consent{}, err
+	}
+	review, err := g.s.Allowed(ctx, tenant, subject, privacy.PurposeHumanReview)
+	return gateway.Consent{AIProcessing: true, HumanReview: review}, err
+}
+
+// Route takes an untagged request to be of the tenant's class (an
+// unlabelled tenant is confidential) and never less sensitive than the
+// class of the tenant's region policy.
+func (g gatewayPrivacy) Route(ctx context.Context, tenant, class string, dests []gateway.Destination) (string, []gateway.RouteDecision, error) {
+	c := privacy.Class(class)
+	if c == "" {
+		var err error
+		if c, err = g.s.ClassOf(ctx, tenant, "tenant", tenant); err != nil {
+			return "", nil, err
+		}
+	}
+	tr, err := g.s.Regions(ctx, tenant)
+	if err != nil {
+		return "", nil, err
+	}
+	if tr.Class != "" && tr.Class.Exceeds(c) {
+		c = tr.Class
+	}
+	out := make([]gateway.RouteDecision, len(dests))
+	for i, d := range dests {
+		dec, err := g.s.Check(ctx, tenant, c, privacy.Destination{Name: d.Name, Region: d.Region, MaxClass: privacy.Class(d.MaxClass)})
+		if err != nil {
+			return "", nil, err
+		}
+		out[i] = gateway.RouteDecision{Allowed: dec.Allowed, Reason: dec.Reason}
+	}
+	return string(c), out, nil
+}
+
+// gatewayModels asks the model registry whether a route's model may be
+// served.
+type gatewayModels struct{ r *registry.Service }
+
+func (g gatewayModels) CanServe(ctx context.Context, tenant, model, alias string) (gateway.ModelVersion, error) {
+	v, err := g.r.CanServe(ctx, tenant, model, alias)
+	if errors.Is(err, registry.ErrNotServable) {
+		why := strings.TrimPrefix(err.Error(), registry.ErrNotServable.Error()+": ")
+		return gateway.ModelVersion{}, fmt.Errorf("%w: %s", gateway.ErrNotServable, why)
+	}
+	if err != nil {
+		return gateway.ModelVersion{}, err
+	}
+	return gateway.ModelVersion{ID: v.ID(), Digest: v.Digest}, nil
+}
+
 // openGateway builds the gateway from the configuration and mounts it.
 func (a *App) openGateway(ctx context.Context) error {
 	cfg, err := gatewayConfig(a.Config.Gateway)
@@ -84,10 +146,15 @@ func (a *App) openGateway(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	guard, err := a.openGuard(ctx)
+	if err != nil {
+		return err
+	}
 	d := gateway.Deps{
 		Auth: gatewayAuth{a.Access}, Policies: gatewayPolicy{a.Tenants}, Ledger: a.Log,
 		Sealer: gatewaySealer{a.Vault}, Pseudonymize: a.Vault.Pseudonym, HashKey: key,
-		Registry: a.Registry, Logger: a.Logger, Guard: a.guard,
+		Registry: a.Registry, Logger: a.Logger, Guard: guard,
+		Privacy: gatewayPrivacy{a.Privacy}, Models: gatewayModels{a.Models},
 	}
 	if pg, ok := a.Store.(*postgres.Store); ok {
 		// Limits shared by every replica.

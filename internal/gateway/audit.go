@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"hash"
+	"math"
 	"time"
 
 	"github.com/attest-ai/attest/internal/gateway/chat"
@@ -14,18 +15,38 @@ import (
 )
 
 // guardSummary is what a guard verdict leaves in the audit entry: the
-// action and counts by finding type, no content.
+// action, whether the text was scanned at all, counts by finding type,
+// scores and reasons, never content.
 type guardSummary struct {
-	Action   string         `json:"action"`
-	Findings map[string]int `json:"findings,omitempty"`
+	Action            string         `json:"action"`
+	Scanned           bool           `json:"scanned"`
+	FailOpen          bool           `json:"fail_open,omitempty"`
+	Modified          bool           `json:"modified,omitempty"`
+	Findings          map[string]int `json:"findings,omitempty"`
+	Injection         float64        `json:"injection,omitempty"`
+	IndirectInjection float64        `json:"indirect_injection,omitempty"`
+	Rules             []string       `json:"rules,omitempty"`
+	Reasons           []string       `json:"reasons,omitempty"`
+	UnscannedParts    int            `json:"unscanned_parts,omitempty"`
+	Retried           bool           `json:"retried,omitempty"`
 }
 
-func summarize(v GuardVerdict) *guardSummary {
-	if v.Action == "" || (v.Action == GuardAllow && len(v.Findings) == 0) {
+// maxReasons bounds the reasons kept per verdict.
+const maxReasons = 8
+
+func summarize(v GuardVerdict, ok bool) *guardSummary {
+	if !ok || v.Action == "" {
 		return nil
 	}
-	return &guardSummary{Action: v.Action, Findings: v.Findings}
+	s := &guardSummary{Action: v.Action, Scanned: v.Scanned, FailOpen: v.FailOpen, Modified: v.Modified, Findings: v.Findings,
+		Injection: round3(v.Injection), IndirectInjection: round3(v.IndirectInjection), Rules: v.Rules, Reasons: v.Reasons}
+	if len(s.Reasons) > maxReasons {
+		s.Reasons = s.Reasons[:maxReasons]
+	}
+	return s
 }
+
+func round3(f float64) float64 { return math.Round(f*1000) / 1000 }
 
 // requestEntry is the body of an inference.request event.
 type requestEntry struct {
@@ -44,6 +65,13 @@ type requestEntry struct {
 	PayloadRef  string        `json:"payload_ref,omitempty"`
 	PayloadMAC  string        `json:"payload_mac,omitempty"`
 	Guard       *guardSummary `json:"guard,omitempty"`
+	// DataClass is the request's classification; ProvidersSkipped the
+	// providers of the route it was kept from, and why.
+	DataClass        string            `json:"data_class,omitempty"`
+	ProvidersSkipped []skippedProvider `json:"providers_skipped,omitempty"`
+	Consent          string            `json:"consent,omitempty"`
+	ModelVersion     string            `json:"model_version,omitempty"`
+	ModelDigest      string            `json:"model_digest,omitempty"`
 }
 
 // responseEntry is the body of an inference.response event.
@@ -74,6 +102,21 @@ type responseEntry struct {
 	Guard        *guardSummary `json:"guard,omitempty"`
 	GuardOutput  *guardSummary `json:"guard_output,omitempty"`
 	FailOpen     bool          `json:"fail_open,omitempty"`
+	// UpstreamModel is what the provider reported when ModelVersion is
+	// the registry's version.
+	UpstreamModel    string            `json:"upstream_model,omitempty"`
+	ModelDigest      string            `json:"model_digest,omitempty"`
+	DataClass        string            `json:"data_class,omitempty"`
+	ProvidersSkipped []skippedProvider `json:"providers_skipped,omitempty"`
+	Consent          string            `json:"consent,omitempty"`
+}
+
+func (x *exchange) inputSummary() *guardSummary {
+	s := summarize(x.inputVerdict, x.guarded)
+	if s != nil {
+		s.UnscannedParts = x.unscannedParts
+	}
+	return s
 }
 
 // subjects returns the audit entry's subjects: the pseudonymous end user,
@@ -133,7 +176,7 @@ func (x *exchange) retentionTTL() time.Duration {
 func (g *Gateway) seal(ctx context.Context, x *exchange, kind string, parts []payloadPart) (ref, mac string, err error) {
 	if x.policy.Retention == RetainRedacted {
 		for i := range parts {
-			parts[i].Text = g.guard.Redact(ctx, parts[i].Text)
+			parts[i].Text = g.guard.Redact(ctx, x.caller.Tenant, parts[i].Text)
 		}
 		kind += ".redacted"
 	}
@@ -152,19 +195,24 @@ func (x *exchange) retains() bool {
 // concurrently with the upstream call.
 func (g *Gateway) appendRequest(ctx context.Context, x *exchange) (uint64, error) {
 	body := requestEntry{
-		RequestID:   x.id,
-		KeyID:       x.caller.KeyID,
-		API:         x.api,
-		Route:       x.route,
-		Stream:      x.stream,
-		Messages:    x.messages,
-		Inputs:      x.inputs,
-		Tools:       x.tools,
-		PromptBytes: x.promptBytes,
-		TokensEst:   x.estTokens,
-		PromptHMAC:  keyedHash(g.tenantKey(x.caller.Tenant), x.promptTexts),
-		Retention:   x.policy.Retention,
-		Guard:       summarize(x.inputVerdict),
+		RequestID:        x.id,
+		KeyID:            x.caller.KeyID,
+		API:              x.api,
+		Route:            x.route,
+		Stream:           x.stream,
+		Messages:         x.messages,
+		Inputs:           x.inputs,
+		Tools:            x.tools,
+		PromptBytes:      x.promptBytes,
+		TokensEst:        x.estTokens,
+		PromptHMAC:       keyedHash(g.tenantKey(x.caller.Tenant), x.promptTexts),
+		Retention:        x.policy.Retention,
+		Guard:            x.inputSummary(),
+		DataClass:        x.dataClass,
+		Consent:          x.consent,
+		ModelVersion:     x.registryVersion,
+		ModelDigest:      x.registryDigest,
+		ProvidersSkipped: x.skipped,
 	}
 	if x.retains() {
 		parts := make([]payloadPart, len(x.promptParts))
@@ -189,28 +237,37 @@ func (g *Gateway) appendResponse(x *exchange) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	body := responseEntry{
-		RequestID:    x.id,
-		KeyID:        x.caller.KeyID,
-		API:          x.api,
-		Route:        x.route,
-		Status:       x.status,
-		LatencyUS:    x.latency.Microseconds(),
-		TTFTUS:       x.ttft.Microseconds(),
-		InputTokens:  x.usage.InputTokens,
-		OutputTokens: x.usage.OutputTokens,
-		Provider:     x.served.provider,
-		ProviderKind: x.served.kind,
-		Model:        x.served.model,
-		ModelVersion: x.modelVersion,
-		Fallback:     x.served.fallback,
-		Attempts:     x.served.attempts,
-		StopReason:   x.stopReason,
-		Cancelled:    x.cancelled,
-		Error:        x.errKind,
-		Refused:      x.refused,
-		Guard:        summarize(x.inputVerdict),
-		GuardOutput:  summarize(x.outputVerdict),
-		FailOpen:     x.failedOpen,
+		RequestID:        x.id,
+		KeyID:            x.caller.KeyID,
+		API:              x.api,
+		Route:            x.route,
+		Status:           x.status,
+		LatencyUS:        x.latency.Microseconds(),
+		TTFTUS:           x.ttft.Microseconds(),
+		InputTokens:      x.usage.InputTokens,
+		OutputTokens:     x.usage.OutputTokens,
+		Provider:         x.served.provider,
+		ProviderKind:     x.served.kind,
+		Model:            x.served.model,
+		ModelVersion:     x.modelVersion,
+		Fallback:         x.served.fallback,
+		Attempts:         x.served.attempts,
+		StopReason:       x.stopReason,
+		Cancelled:        x.cancelled,
+		Error:            x.errKind,
+		Refused:          x.refused,
+		Guard:            x.inputSummary(),
+		GuardOutput:      summarize(x.outputVerdict, x.outputVerdict.Action != ""),
+		FailOpen:         x.failedOpen,
+		DataClass:        x.dataClass,
+		Consent:          x.consent,
+		ProvidersSkipped: x.skipped,
+	}
+	if body.GuardOutput != nil {
+		body.GuardOutput.Retried = x.guardRetried
+	}
+	if x.registryVersion != "" {
+		body.UpstreamModel, body.ModelVersion, body.ModelDigest = x.modelVersion, x.registryVersion, x.registryDigest
 	}
 	if x.requestIndexOK {
 		body.RequestIndex = &x.requestIndex

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/attest-ai/attest/internal/gateway/abuse"
@@ -36,7 +37,12 @@ type ProviderConfig struct {
 	// Kind is openai, azure, anthropic, openai-compatible or demo.
 	Kind    string `yaml:"kind"`
 	BaseURL string `yaml:"base_url"`
-	Region  string `yaml:"region"`
+	// Region is where the provider processes data; tenants restricted to
+	// regions never reach a provider outside them.
+	Region string `yaml:"region"`
+	// MaxClass is the most sensitive data class the provider may receive
+	// (public, internal, confidential or restricted); empty allows all.
+	MaxClass string `yaml:"max_class"`
 	// APIVersion is Azure's api-version or Anthropic's anthropic-version.
 	APIVersion string           `yaml:"api_version"`
 	Credential CredentialConfig `yaml:"credential"`
@@ -78,6 +84,11 @@ type RouteConfig struct {
 	// StreamTimeout bounds a whole stream once it has started.
 	StreamTimeout time.Duration   `yaml:"stream_timeout"`
 	Fallback      *FallbackConfig `yaml:"fallback"`
+	// RegistryModel names a model in the model registry that this route
+	// serves; each request is refused unless the registry allows the
+	// version at RegistryAlias (default production).
+	RegistryModel string `yaml:"registry_model"`
+	RegistryAlias string `yaml:"registry_alias"`
 }
 
 // Target is one link of a chain.
@@ -179,6 +190,9 @@ func (c Config) withDefaults() Config {
 		if r.StreamTimeout == 0 {
 			r.StreamTimeout = 10 * time.Minute
 		}
+		if r.RegistryModel != "" && r.RegistryAlias == "" {
+			r.RegistryAlias = "production"
+		}
 	}
 	return c
 }
@@ -219,6 +233,9 @@ func (c Config) Validate() error {
 		if n > 1 {
 			errs = append(errs, fmt.Errorf("%s.credential: set only one of env, file and vault", where))
 		}
+		if p.MaxClass != "" && !slices.Contains(classOrder, p.MaxClass) {
+			errs = append(errs, fmt.Errorf("%s.max_class %q must be public, internal, confidential or restricted", where, p.MaxClass))
+		}
 		needsKey := p.Kind == provider.KindOpenAI || p.Kind == provider.KindAzure || p.Kind == provider.KindAnthropic
 		if n == 0 && needsKey {
 			errs = append(errs, fmt.Errorf("%s.credential: a %s provider needs its API key from env, file or vault (keys are never written in the config)", where, p.Kind))
@@ -244,6 +261,12 @@ func (c Config) Validate() error {
 			if t.Model == "" {
 				errs = append(errs, fmt.Errorf("%s.chain[%d].model is required", where, j))
 			}
+		}
+		if r.RegistryModel != "" && !namePattern.MatchString(r.RegistryModel) {
+			errs = append(errs, fmt.Errorf("%s.registry_model must be 1-128 letters, digits or ._:/- characters", where))
+		}
+		if r.RegistryAlias != "" && r.RegistryModel == "" {
+			errs = append(errs, fmt.Errorf("%s.registry_alias needs registry_model", where))
 		}
 		if r.Timeout < 0 || r.AttemptTimeout < 0 || r.StreamTimeout < 0 {
 			errs = append(errs, fmt.Errorf("%s: timeouts must not be negative", where))

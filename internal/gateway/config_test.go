@@ -20,6 +20,7 @@ providers:
     base_url: https://x.openai.azure.com
     api_version: 2024-10-21
     region: westeurope
+    max_class: restricted
     credential:
       vault: {address: https://vault:8200, mount: secret, path: attest/azure}
 routes:
@@ -28,6 +29,10 @@ routes:
     timeout: 20s
     attempt_timeout: 5s
     fallback: {default: "busy, try later", rules: [{keywords: [refund], answer: "see the refund page"}]}
+  - alias: support
+    registry_model: support-bot
+    registry_alias: staging
+    chain: [{provider: az, model: support-deployment}]
 credential_refresh: 1m
 `
 	var c gateway.Config
@@ -37,7 +42,8 @@ credential_refresh: 1m
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if c.Routes[0].AttemptTimeout.Seconds() != 5 || c.Providers[1].Credential.Vault.Path != "attest/azure" {
+	if c.Routes[0].AttemptTimeout.Seconds() != 5 || c.Providers[1].Credential.Vault.Path != "attest/azure" ||
+		c.Providers[1].MaxClass != "restricted" || c.Routes[1].RegistryModel != "support-bot" || c.Routes[1].RegistryAlias != "staging" {
 		t.Errorf("decoded %+v", c)
 	}
 	if err := gateway.DefaultConfig().Validate(); err != nil {
@@ -62,6 +68,9 @@ func TestConfigValidate(t *testing.T) {
 		{"unknown provider in chain", func(c *gateway.Config) { c.Routes[0].Chain[0].Provider = "ghost" }, "not a configured provider"},
 		{"route without chain or fallback", func(c *gateway.Config) { c.Routes[0].Chain, c.Routes[0].Fallback = nil, nil }, "needs a chain"},
 		{"bad alias", func(c *gateway.Config) { c.Routes[0].Alias = "has space" }, "alias must be"},
+		{"bad max_class", func(c *gateway.Config) { c.Providers[0].MaxClass = "secret" }, "max_class \"secret\" must be public"},
+		{"registry alias without model", func(c *gateway.Config) { c.Routes[0].RegistryAlias = "production" }, "registry_alias needs registry_model"},
+		{"bad registry model", func(c *gateway.Config) { c.Routes[0].RegistryModel = "a b" }, "registry_model must be"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := gateway.DefaultConfig()

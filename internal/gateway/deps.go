@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/attest-ai/attest/internal/ledger"
 	"github.com/attest-ai/attest/internal/limits"
 )
 
@@ -29,6 +30,18 @@ type Caller struct {
 	// use; empty allows all.
 	AllowedModels []string
 	Limits        limits.Limits
+	// ActorKind is how the key's owner appears in ledger events it
+	// causes (service, agent or human); empty means service.
+	ActorKind ledger.ActorKind
+}
+
+// Actor is the ledger actor of the caller.
+func (c Caller) Actor() ledger.Actor {
+	k := c.ActorKind
+	if k == "" {
+		k = ledger.ActorService
+	}
+	return ledger.Actor{Kind: k, ID: "key:" + c.KeyID}
 }
 
 // Authentication errors. An Authenticator wraps one of them so the gateway

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/attest-ai/attest/internal/gateway/chat"
@@ -61,23 +62,11 @@ func (g *Gateway) serveEmbeddings(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, span := g.startSpan(ctx, "embeddings", x.route)
 	defer g.endSpan(span, x)
-	if !g.admit(ctx, w, x) {
+	if !g.admit(ctx, w, x) || !g.checkConsent(ctx, w, x) || !g.checkServable(ctx, w, x, rt) {
 		return
 	}
-	gr := &GuardRequest{Tenant: caller.Tenant, KeyID: caller.KeyID, Route: x.route}
-	for _, t := range req.Inputs {
-		gr.Parts = append(gr.Parts, GuardPart{Role: chat.RoleUser, Text: t})
-	}
-	v, err := g.guard.Inspect(ctx, gr)
-	if err != nil {
-		g.writeError(w, x, &chat.Error{Status: http.StatusServiceUnavailable, Kind: chat.KindUnavailable, Code: "guard_unavailable",
-			Message: "the content guard is unavailable; retry shortly"})
-		return
-	}
-	x.inputVerdict = v
-	if v.Action == GuardBlock {
-		g.refuse(w, x, "guard_block", &chat.Error{Status: http.StatusBadRequest, Kind: chat.KindInvalidRequest, Code: "content_policy",
-			Message: "the request was blocked by the content policy"})
+	rt, ok := g.routeFor(ctx, w, r, x, rt)
+	if !ok || !g.inspectInputs(ctx, w, x, req) {
 		return
 	}
 	audit := g.startAudit(ctx, x)
@@ -110,4 +99,30 @@ func (g *Gateway) serveEmbeddings(w http.ResponseWriter, r *http.Request) {
 	x.status = http.StatusOK
 	w.Write(out)
 	http.NewResponseController(w).Flush()
+}
+
+// inspectInputs runs the request guard over embedding inputs. Token
+// arrays cannot be read, so they count as unscanned; rewritten inputs
+// replace the originals in the upstream body.
+func (g *Gateway) inspectInputs(ctx context.Context, w http.ResponseWriter, x *exchange, req *chat.EmbedRequest) bool {
+	x.unscannedParts = req.TokenInputs
+	gr := &GuardRequest{Tenant: x.caller.Tenant, KeyID: x.caller.KeyID, Route: x.route, Parts: make([]GuardPart, len(req.Inputs))}
+	for i, t := range req.Inputs {
+		gr.Parts[i] = GuardPart{Role: chat.RoleUser, Text: t}
+	}
+	sess, ok := g.check(ctx, w, x, gr)
+	if !ok {
+		return false
+	}
+	texts := sess.Texts()
+	if len(texts) != len(req.Inputs) || slices.Equal(texts, req.Inputs) {
+		return true
+	}
+	if err := openai.ReplaceEmbedInputs(req, texts); err != nil {
+		g.log.Error("rewrite embedding inputs", "request_id", x.id, "err", err)
+		x.inputVerdict.Action = GuardBlock
+		g.refuse(w, x, "guard_unavailable", guardUnavailable("request"))
+		return false
+	}
+	return true
 }

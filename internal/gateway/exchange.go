@@ -46,8 +46,22 @@ type exchange struct {
 	hasSubject bool
 
 	inputVerdict, outputVerdict GuardVerdict
-	ticket                      *limits.Ticket
-	retryAfter                  time.Duration
+	// guarded says a guard looked at the request, so the audit entry
+	// carries its verdict (scanned or not).
+	guarded bool
+	// unscannedParts counts request parts no guard can read (images,
+	// content kinds only forwarded raw).
+	unscannedParts int
+	guardRetried   bool
+
+	consent         string
+	dataClass       string
+	skipped         []skippedProvider
+	registryVersion string
+	registryDigest  string
+
+	ticket     *limits.Ticket
+	retryAfter time.Duration
 
 	requestIndex   uint64
 	requestIndexOK bool

@@ -31,8 +31,15 @@ type Deps struct {
 	Ledger ledger.Appender
 	// Sealer is needed only by tenants in redacted or full retention.
 	Sealer PayloadSealer
-	// Guard defaults to NopGuard.
+	// Guard defaults to NopGuard, which scans nothing and says so in
+	// every audit entry.
 	Guard Guard
+	// Privacy decides consent and data flows; without it everyone
+	// consents and only the providers' max_class limits routing.
+	Privacy Privacy
+	// Models is the model registry, needed by routes that name a
+	// registry_model.
+	Models ModelRegistry
 	// Pseudonymize turns an end-user identifier into the pseudonymous
 	// subject reference of the audit entries.
 	Pseudonymize func(tenant, subject string) ledger.Ref
@@ -58,6 +65,7 @@ type Gateway struct {
 	log       *slog.Logger
 	now       func() time.Time
 	guard     Guard
+	privacy   Privacy
 	limiter   *limits.Limiter
 	detector  *abuse.Detector
 	metrics   *metrics
@@ -90,6 +98,14 @@ func New(ctx context.Context, cfg Config, d Deps) (*Gateway, error) {
 	if d.Guard == nil {
 		d.Guard = NopGuard{}
 	}
+	if d.Privacy == nil {
+		d.Privacy = localPrivacy{}
+	}
+	for _, r := range cfg.Routes {
+		if r.RegistryModel != "" && d.Models == nil {
+			return nil, fmt.Errorf("gateway route %s serves registry model %s, but no model registry is wired", r.Alias, r.RegistryModel)
+		}
+	}
 	if d.Limits == nil {
 		d.Limits = limits.NewMemory(d.Now)
 	}
@@ -115,6 +131,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Gateway, error) {
 		log:       d.Logger.With("component", "gateway"),
 		now:       d.Now,
 		guard:     d.Guard,
+		privacy:   d.Privacy,
 		limiter:   limits.New(d.Limits, d.Now),
 		detector:  abuse.New(cfg.Abuse),
 		registry:  d.Registry,
@@ -130,7 +147,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Gateway, error) {
 		if err != nil {
 			return nil, err
 		}
-		g.providers[pc.Name] = &link{p: p, breaker: newBreaker(cfg.Breaker, d.Now)}
+		g.providers[pc.Name] = &link{p: p, breaker: newBreaker(cfg.Breaker, d.Now), dest: Destination{Name: pc.Name, Region: pc.Region, MaxClass: pc.MaxClass}}
 		g.metrics.breaker.WithLabelValues(pc.Name).Set(0)
 	}
 	for _, rc := range cfg.Routes {
@@ -139,6 +156,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Gateway, error) {
 			l := *g.providers[t.Provider]
 			l.model = t.Model
 			rt.chain = append(rt.chain, l)
+			rt.dests = append(rt.dests, l.dest)
 		}
 		g.routes[rc.Alias] = rt
 		g.models = append(g.models, rc.Alias)
@@ -153,7 +171,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Gateway, error) {
 			l := *g.providers[pc.Name]
 			l.model = m
 			rc := RouteConfig{Alias: m}
-			g.routes[m] = &route{cfg: Config{Routes: []RouteConfig{rc}}.withDefaults().Routes[0], chain: []link{l}}
+			g.routes[m] = &route{cfg: Config{Routes: []RouteConfig{rc}}.withDefaults().Routes[0], chain: []link{l}, dests: []Destination{l.dest}}
 			g.models = append(g.models, m)
 		}
 	}

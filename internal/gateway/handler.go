@@ -249,10 +249,15 @@ func (g *Gateway) serveChat(w http.ResponseWriter, r *http.Request, proto chat.P
 	g.measurePrompt(x, req)
 	ctx, span := g.startSpan(ctx, "chat", x.route)
 	defer g.endSpan(span, x)
-	if !g.admit(ctx, w, x) {
+	if !g.admit(ctx, w, x) || !g.checkConsent(ctx, w, x) || !g.checkServable(ctx, w, x, rt) {
 		return
 	}
-	if !g.inspect(ctx, w, x, req) {
+	rt, ok := g.routeFor(ctx, w, r, x, rt)
+	if !ok {
+		return
+	}
+	sess, ok := g.inspect(ctx, w, x, req)
+	if !ok {
 		return
 	}
 
@@ -283,15 +288,26 @@ func (g *Gateway) serveChat(w http.ResponseWriter, r *http.Request, proto chat.P
 		g.chatFailed(w, r, x, err)
 		return
 	}
+	if req.Stream {
+		if s.release != nil {
+			defer s.release()
+		}
+		g.writeStream(ctx, w, r, x, req, s, sess)
+		return
+	}
+	s, blocked, err := g.guardAnswer(ctx, cctx, x, rt, req, sess, s)
 	if s.release != nil {
 		defer s.release()
 	}
-	greq := g.guardRequest(x, req)
-	if req.Stream {
-		g.writeStream(ctx, w, r, x, req, s, greq)
-		return
+	switch {
+	case err != nil:
+		g.chatFailed(w, r, x, err)
+	case blocked != nil:
+		x.errKind = blocked.Code
+		g.writeError(w, x, blocked)
+	default:
+		g.writeResponse(w, x, s)
 	}
-	g.writeResponse(ctx, w, x, req, s, greq)
 }
 
 func closeServed(s *served) {
@@ -334,64 +350,6 @@ func (g *Gateway) measurePrompt(x *exchange, req *chat.Request) {
 			}
 		}
 	}
-}
-
-func (g *Gateway) guardRequest(x *exchange, req *chat.Request) *GuardRequest {
-	gr := &GuardRequest{Tenant: x.caller.Tenant, KeyID: x.caller.KeyID, Route: x.route}
-	if req == nil {
-		return gr
-	}
-	if req.System != "" {
-		gr.Parts = append(gr.Parts, GuardPart{Role: "system", Text: req.System})
-	}
-	for _, m := range req.Messages {
-		for _, p := range m.Parts {
-			if p.Type == chat.PartText || p.Type == chat.PartToolResult {
-				gr.Parts = append(gr.Parts, GuardPart{Role: m.Role, Text: p.Text})
-			}
-		}
-	}
-	return gr
-}
-
-// inspect runs the input guard. A block refuses the request; a redaction
-// rewrites the texts, which forces the request to be re-encoded.
-func (g *Gateway) inspect(ctx context.Context, w http.ResponseWriter, x *exchange, req *chat.Request) bool {
-	gr := g.guardRequest(x, req)
-	v, err := g.guard.Inspect(ctx, gr)
-	if err != nil {
-		g.log.Error("guard inspection failed", "request_id", x.id, "err", err)
-		g.writeError(w, x, &chat.Error{Status: http.StatusServiceUnavailable, Kind: chat.KindUnavailable, Code: "guard_unavailable",
-			Message: "the content guard is unavailable; retry shortly"})
-		return false
-	}
-	x.inputVerdict = v
-	switch v.Action {
-	case GuardBlock:
-		g.refuse(w, x, "guard_block", &chat.Error{Status: http.StatusBadRequest, Kind: chat.KindInvalidRequest, Code: "content_policy",
-			Message: "the request was blocked by the content policy"})
-		return false
-	case GuardRedact:
-		if len(v.Parts) != len(gr.Parts) {
-			return true
-		}
-		i := 0
-		if req.System != "" {
-			req.System = v.Parts[0]
-			i++
-		}
-		for mi := range req.Messages {
-			for pi := range req.Messages[mi].Parts {
-				p := &req.Messages[mi].Parts[pi]
-				if p.Type == chat.PartText || p.Type == chat.PartToolResult {
-					p.Text = v.Parts[i]
-					i++
-				}
-			}
-		}
-		req.Raw = nil
-	}
-	return true
 }
 
 type auditResult struct {
@@ -452,7 +410,7 @@ func (x *exchange) capture(s string) {
 	}
 }
 
-func (g *Gateway) writeResponse(ctx context.Context, w http.ResponseWriter, x *exchange, req *chat.Request, s *served, gr *GuardRequest) {
+func (g *Gateway) writeResponse(w http.ResponseWriter, x *exchange, s *served) {
 	resp := s.result.Response
 	raw := s.result.Raw
 	if resp.ID == "fallback" {
@@ -460,32 +418,6 @@ func (g *Gateway) writeResponse(ctx context.Context, w http.ResponseWriter, x *e
 	}
 	x.modelVersion, x.stopReason, x.usage = resp.Model, resp.StopReason, resp.Usage
 	g.startResponseCapture(x)
-	if f := g.guard.Output(ctx, gr); f != nil {
-		changed := false
-		last := -1
-		for i := range resp.Parts {
-			p := &resp.Parts[i]
-			if p.Type != chat.PartText {
-				continue
-			}
-			t := f.Chunk(p.Text)
-			changed = changed || t != p.Text
-			p.Text, last = t, i
-		}
-		rest, v := f.Close()
-		if rest != "" && last >= 0 {
-			resp.Parts[last].Text += rest
-			changed = true
-		}
-		x.outputVerdict = v
-		if v.Action == GuardBlock {
-			resp.Parts = []chat.Part{{Type: chat.PartText, Text: "The answer was withheld by the content policy."}}
-			resp.StopReason, changed = chat.StopContentFilter, true
-		}
-		if changed {
-			raw = nil
-		}
-	}
 	for _, p := range resp.Parts {
 		x.capture(p.Text)
 		x.capture(p.Args)
@@ -526,7 +458,7 @@ type streamEncoder interface {
 	Encode(dst []byte, e chat.Event) []byte
 }
 
-func (g *Gateway) writeStream(ctx context.Context, w http.ResponseWriter, r *http.Request, x *exchange, req *chat.Request, s *served, gr *GuardRequest) {
+func (g *Gateway) writeStream(ctx context.Context, w http.ResponseWriter, r *http.Request, x *exchange, req *chat.Request, s *served, sess GuardSession) {
 	stream := s.result.Stream
 	defer stream.Close()
 	var enc streamEncoder
@@ -537,7 +469,7 @@ func (g *Gateway) writeStream(ctx context.Context, w http.ResponseWriter, r *htt
 		enc, encodeErr = &openai.StreamEncoder{IncludeUsage: req.IncludeUsage, Created: g.now().Unix()}, openai.EncodeStreamError
 	}
 	g.startResponseCapture(x)
-	filter := g.guard.Output(ctx, gr)
+	sg := newStreamGuard(sess)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
@@ -547,8 +479,9 @@ func (g *Gateway) writeStream(ctx context.Context, w http.ResponseWriter, r *htt
 	x.status = http.StatusOK
 	rc := http.NewResponseController(w)
 	buf := make([]byte, 0, 2048)
-	lastText, outTokens := -1, 0
+	outTokens := 0
 	first := true
+	one := make([]chat.Event, 1)
 	for {
 		e, err := stream.Next()
 		if err == io.EOF {
@@ -579,24 +512,10 @@ func (g *Gateway) writeStream(ctx context.Context, w http.ResponseWriter, r *htt
 			x.modelVersion = e.Model
 			x.usage.InputTokens = e.Usage.InputTokens
 		case chat.EventText:
-			x.capture(e.Text)
 			outTokens += chat.EstimateTokens(e.Text)
-			lastText = e.Index
-			if filter != nil {
-				e.Text = filter.Chunk(e.Text)
-			}
 		case chat.EventToolArgs:
-			x.capture(e.Args)
 			outTokens += chat.EstimateTokens(e.Args)
 		case chat.EventFinish:
-			if filter != nil {
-				rest, v := filter.Close()
-				x.outputVerdict = v
-				if rest != "" && lastText >= 0 {
-					buf = enc.Encode(buf[:0], chat.Event{Type: chat.EventText, Index: lastText, Text: rest})
-					w.Write(buf)
-				}
-			}
 			x.stopReason = e.StopReason
 			if e.Usage.InputTokens > 0 {
 				x.usage.InputTokens = e.Usage.InputTokens
@@ -607,7 +526,29 @@ func (g *Gateway) writeStream(ctx context.Context, w http.ResponseWriter, r *htt
 				e.Usage = x.usage
 			}
 		}
-		buf = enc.Encode(buf[:0], e)
+		events := one
+		one[0] = e
+		if sg != nil {
+			events = sg.event(ctx, e)
+		}
+		buf = buf[:0]
+		for _, ev := range events {
+			x.capture(ev.Text)
+			x.capture(ev.Args)
+			buf = enc.Encode(buf, ev)
+		}
+		if sg != nil && sg.stopped {
+			// The guard stopped the answer: send what it released, then
+			// an error event, and hang up on the upstream.
+			v := sg.final(ctx)
+			x.outputVerdict, x.stopReason = v, chat.StopContentFilter
+			ce := answerBlocked(v)
+			x.errKind = ce.Code
+			buf = encodeErr(buf, ce)
+			w.Write(buf)
+			rc.Flush()
+			break
+		}
 		if len(buf) == 0 {
 			continue
 		}
@@ -623,6 +564,9 @@ func (g *Gateway) writeStream(ctx context.Context, w http.ResponseWriter, r *htt
 			x.ttft = g.now().Sub(x.start)
 			first = false
 		}
+	}
+	if sg != nil && x.outputVerdict.Action == "" {
+		x.outputVerdict = sg.final(ctx)
 	}
 	if x.usage.OutputTokens == 0 {
 		x.usage.OutputTokens = outTokens

@@ -25,12 +25,15 @@ const FallbackHeader = "X-Attest-Fallback"
 type route struct {
 	cfg   RouteConfig
 	chain []link
+	// dests describes the chain's providers to the privacy rules.
+	dests []Destination
 }
 
 type link struct {
 	p       provider.Provider
 	model   string
 	breaker *breaker
+	dest    Destination
 }
 
 // served says who answered a request.

@@ -47,7 +47,10 @@ func TestDecodeRequest(t *testing.T) {
 	if r.System != "s1\n\ns2" || len(r.Messages) != 3 || r.User != "u9" || r.MaxTokens != 100 || len(r.Tools) != 1 || r.ToolChoice.Mode != chat.ToolRequired {
 		t.Fatalf("decoded %+v", r)
 	}
-	if p := r.Messages[1].Parts[0]; p.Type != chat.PartToolCall || p.Args != `{"a":1}` {
+	if p := r.Messages[1].Parts[0]; p.Type != chat.PartOpaque {
+		t.Errorf("thinking block %+v, want an opaque part", p)
+	}
+	if p := r.Messages[1].Parts[1]; p.Type != chat.PartToolCall || p.Args != `{"a":1}` {
 		t.Errorf("tool use %+v", p)
 	}
 	if p := r.Messages[2].Parts[0]; p.Type != chat.PartToolResult || p.Text != "res" {

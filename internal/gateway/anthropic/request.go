@@ -254,6 +254,7 @@ func blocks(c json.RawMessage, param string) ([]chat.Part, error) {
 		default:
 			// Thinking, documents and other block types pass through to
 			// Anthropic providers in the raw body only.
+			parts = append(parts, chat.Part{Type: chat.PartOpaque})
 		}
 	}
 	return parts, nil

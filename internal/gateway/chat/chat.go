@@ -28,6 +28,10 @@ const (
 	PartImage      = "image"
 	PartToolCall   = "tool_call"
 	PartToolResult = "tool_result"
+	// PartOpaque stands for a content block this form does not model
+	// (audio, files, documents, thinking). It carries nothing: the block
+	// reaches a provider only inside Raw, and guards count it as unscanned.
+	PartOpaque = "opaque"
 )
 
 // Stop reasons, named after OpenAI's finish_reason values.

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -61,3 +62,49 @@ func AppendString(b []byte, s string) []byte {
 
 // AppendInt appends n in decimal.
 func AppendInt(b []byte, n int64) []byte { return strconv.AppendInt(b, n, 10) }
+
+// UnescapeHTML rewrites the \u003c, \u003e and \u0026 escapes inside the
+// strings of JSON text s as the characters they stand for. Encoders such
+// as Go's escape these by default; undoing it lets placeholders like
+// <EMAIL_T1> in tool-call arguments be found. Every other byte, and any
+// text that is not JSON, is left as it is.
+func UnescapeHTML(s string) string {
+	i := strings.Index(s, `\u00`)
+	if i < 0 {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	in := false
+	for i = 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"':
+			in = !in
+		case c == '\\' && in && i+1 < len(s):
+			if s[i+1] == 'u' && i+5 < len(s) {
+				if r := htmlEscape(s[i+2 : i+6]); r != 0 {
+					b = append(b, r)
+					i += 5
+					continue
+				}
+			}
+			b = append(b, c, s[i+1])
+			i++
+			continue
+		}
+		b = append(b, c)
+	}
+	return string(b)
+}
+
+func htmlEscape(hex string) byte {
+	switch strings.ToLower(hex) {
+	case "003c":
+		return '<'
+	case "003e":
+		return '>'
+	case "0026":
+		return '&'
+	}
+	return 0
+}

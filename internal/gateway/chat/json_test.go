@@ -2,6 +2,7 @@ package chat
 
 import (
 	"encoding/json"
+	"reflect"
 	"testing"
 )
 
@@ -35,5 +36,35 @@ func TestResponseEventsSplit(t *testing.T) {
 	}
 	if a.Response().Text() != r.Text() {
 		t.Errorf("split and joined: %q", a.Response().Text())
+	}
+}
+
+func FuzzUnescapeHTML(f *testing.F) {
+	for _, s := range []string{`{"q":"\u003cEMAIL_T1\u003e"}`, `{"q":"a \\u003c b"}`, `"\u0026\u003E"`, `\u003c outside`, `{"a":"\"\u003c"}`, `{"a":"\u00e9"}`, `{"a":"\u003`, ``} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := UnescapeHTML(s)
+		var a, b any
+		errA, errB := json.Unmarshal([]byte(s), &a), json.Unmarshal([]byte(out), &b)
+		if (errA == nil) != (errB == nil) {
+			t.Fatalf("validity changed: %q (%v) -> %q (%v)", s, errA, out, errB)
+		}
+		if errA == nil && !reflect.DeepEqual(a, b) {
+			t.Fatalf("value changed: %q -> %q", s, out)
+		}
+	})
+}
+
+func TestUnescapeHTML(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"q":"\u003cEMAIL_T1\u003e \u0026 co"}`: `{"q":"<EMAIL_T1> & co"}`,
+		`{"q":"a \\u003c b"}`:                    `{"q":"a \\u003c b"}`,
+		`{"q":"\u00e9"}`:                         `{"q":"\u00e9"}`,
+		`plain`:                                  `plain`,
+	} {
+		if got := UnescapeHTML(in); got != want {
+			t.Errorf("UnescapeHTML(%s) = %s, want %s", in, got, want)
+		}
 	}
 }

@@ -66,6 +66,7 @@ type Upstream struct {
 	Record bool
 
 	fault   atomic.Pointer[func(n int) Fault]
+	reply   atomic.Pointer[func(system, user string) []string]
 	count   atomic.Int64
 	mu      sync.Mutex
 	records []Recorded
@@ -84,6 +85,20 @@ func NewUpstream(kind, key string) *Upstream {
 
 // SetFault makes request n (counted from 1) suffer f(n).
 func (u *Upstream) SetFault(f func(n int) Fault) { u.fault.Store(&f) }
+
+// SetReply makes the upstream answer with the text pieces f returns, as
+// chunks when streaming, instead of its echo. f sees the request's system
+// prompt and last user text. Tool calls are answered as before.
+func (u *Upstream) SetReply(f func(system, user string) []string) { u.reply.Store(&f) }
+
+// pieces returns the answer text of a turn and the chunks to stream it in.
+func (u *Upstream) pieces(t turn, text, tool string) (string, []string) {
+	if rp := u.reply.Load(); rp != nil && tool == "" {
+		ps := (*rp)(t.system, t.lastUser)
+		return strings.Join(ps, ""), ps
+	}
+	return text, words(text)
+}
 
 // Requests returns the recorded requests.
 func (u *Upstream) Requests() []Recorded {
@@ -242,6 +257,7 @@ func reset(w http.ResponseWriter) {
 
 // turn is the upstream's reading of a conversation.
 type turn struct {
+	system     string
 	lastUser   string
 	toolResult string
 	tools      []string
@@ -252,6 +268,23 @@ type turn struct {
 func (u *Upstream) read(req map[string]any) turn {
 	var t turn
 	msgs, _ := req["messages"].([]any)
+	for _, m := range msgs {
+		mm, _ := m.(map[string]any)
+		if r := mm["role"]; r == "system" || r == "developer" {
+			s, _ := mm["content"].(string)
+			t.system += s
+		}
+	}
+	switch sys := req["system"].(type) {
+	case string:
+		t.system += sys
+	case []any:
+		for _, b := range sys {
+			bm, _ := b.(map[string]any)
+			s, _ := bm["text"].(string)
+			t.system += s
+		}
+	}
 	if len(msgs) > 0 {
 		last, _ := msgs[len(msgs)-1].(map[string]any)
 		role, _ := last["role"].(string)
@@ -374,6 +407,7 @@ func (u *Upstream) sleep(r *http.Request) bool {
 func (u *Upstream) chat(w http.ResponseWriter, r *http.Request, req map[string]any, model string, f Fault) {
 	t := u.read(req)
 	text, tool, args := t.answer()
+	text, pieces := u.pieces(t, text, tool)
 	id := fmt.Sprintf("chatcmpl-fake%d", u.count.Load())
 	model += u.Version
 	in := tokens(fmt.Sprint(req["messages"]))
@@ -428,7 +462,7 @@ func (u *Upstream) chat(w http.ResponseWriter, r *http.Request, req map[string]a
 			send(map[string]any{"tool_calls": []any{map[string]any{"index": 0, "function": map[string]any{"arguments": part}}}}, nil)
 		}
 	} else {
-		for _, wd := range words(text) {
+		for _, wd := range pieces {
 			if !u.sleep(r) {
 				return
 			}
@@ -448,6 +482,7 @@ func (u *Upstream) chat(w http.ResponseWriter, r *http.Request, req map[string]a
 func (u *Upstream) messages(w http.ResponseWriter, r *http.Request, req map[string]any, model string, f Fault) {
 	t := u.read(req)
 	text, tool, args := t.answer()
+	text, pieces := u.pieces(t, text, tool)
 	id := fmt.Sprintf("msg_fake%d", u.count.Load())
 	model += u.Version
 	in := tokens(fmt.Sprint(req["messages"]))
@@ -507,7 +542,7 @@ func (u *Upstream) messages(w http.ResponseWriter, r *http.Request, req map[stri
 		}
 	} else {
 		send("content_block_start", map[string]any{"index": 0, "content_block": map[string]any{"type": "text", "text": ""}})
-		for _, wd := range words(text) {
+		for _, wd := range pieces {
 			if !u.sleep(r) {
 				return
 			}

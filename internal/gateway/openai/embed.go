@@ -167,3 +167,51 @@ func appendFloat(b []byte, f float32) []byte {
 	v, _ := json.Marshal(f)
 	return append(b, v...)
 }
+
+// ReplaceEmbedInputs puts rewritten text inputs (a guard's redaction) into
+// the request, in order, keeping token-array items where they were. The
+// raw body is dropped so the upstream body is rebuilt from Fields.
+func ReplaceEmbedInputs(r *chat.EmbedRequest, texts []string) error {
+	if len(texts) != len(r.Inputs) {
+		return fmt.Errorf("replace embedding inputs: %d texts for %d inputs", len(texts), len(r.Inputs))
+	}
+	in := bytes.TrimSpace(r.Fields["input"])
+	var out []byte
+	var err error
+	switch {
+	case len(in) > 0 && in[0] == '"':
+		out, err = json.Marshal(texts[0])
+	case len(in) > 0 && in[0] == '[':
+		var items []json.RawMessage
+		if err := json.Unmarshal(in, &items); err != nil {
+			return fmt.Errorf("replace embedding inputs: %s", jsonProblem(err))
+		}
+		n := 0
+		for i, it := range items {
+			it = bytes.TrimSpace(it)
+			if len(it) == 0 || it[0] != '"' {
+				continue
+			}
+			if n >= len(texts) {
+				return fmt.Errorf("replace embedding inputs: more string items than inputs")
+			}
+			if items[i], err = json.Marshal(texts[n]); err != nil {
+				return err
+			}
+			n++
+		}
+		out, err = json.Marshal(items)
+	default:
+		return fmt.Errorf("replace embedding inputs: input is neither a string nor an array")
+	}
+	if err != nil {
+		return err
+	}
+	f := make(map[string]json.RawMessage, len(r.Fields))
+	for k, v := range r.Fields {
+		f[k] = v
+	}
+	f["input"] = out
+	r.Fields, r.Raw, r.Inputs = f, nil, texts
+	return nil
+}

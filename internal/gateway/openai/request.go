@@ -321,6 +321,7 @@ func contentParts(c json.RawMessage, param string) ([]chat.Part, error) {
 			default:
 				// Other part types (audio, files) pass through to OpenAI
 				// providers in the raw body; other providers never see them.
+				parts = append(parts, chat.Part{Type: chat.PartOpaque})
 			}
 		}
 		return parts, nil
