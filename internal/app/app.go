@@ -179,6 +179,7 @@ func Open(ctx context.Context, c config.Config, logger *slog.Logger) (*App, erro
 		a.Close()
 		return nil, err
 	}
+	a.mountDataFlows()
 	a.mountConsole()
 	return a, nil
 }

@@ -118,3 +118,22 @@ func TestSubjectCommands(t *testing.T) {
 		t.Fatalf("retention: %s", out)
 	}
 }
+
+func TestVaultRotate(t *testing.T) {
+	dir := t.TempDir()
+	old := "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+	t.Setenv("ATTEST_MASTER_KEY", old)
+	if code, _, errs := run(t, "subject", "hold", "x", "--data", dir, "--reason", "r"); code != 0 {
+		t.Fatal(errs)
+	}
+	t.Setenv("ATTEST_MASTER_KEY", "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=,"+old)
+	code, out, errs := run(t, "vault", "rotate", "--data", dir)
+	if code != 0 || !strings.Contains(out, "re-wrapped") {
+		t.Fatalf("rotate: %d %s %s", code, out, errs)
+	}
+	// Only the new key is needed from now on.
+	t.Setenv("ATTEST_MASTER_KEY", "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=")
+	if code, _, errs := run(t, "subject", "export", "x", "--data", dir); code != 0 {
+		t.Fatalf("after rotation the new key alone must open the vault: %s", errs)
+	}
+}

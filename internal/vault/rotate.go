@@ -6,15 +6,16 @@ import (
 	"fmt"
 )
 
-// SecretNames lists the named secrets Rotate re-wraps.
-var SecretNames = []string{"pseudonym", "gateway-hmac"}
-
 // Rotate re-wraps every data key and the pseudonym secret that is not yet
 // under the wrapper's current master key. Payloads are not touched: only the
 // small wrapped keys change. It returns how many keys it re-wrapped.
 func (v *Vault) Rotate(ctx context.Context, current string) (int, error) {
 	n := 0
-	for _, name := range SecretNames {
+	names, err := v.st.VaultSecretNames(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("list named secrets: %w", err)
+	}
+	for _, name := range names {
 		w, mid, err := v.st.VaultSecret(ctx, name)
 		if errors.Is(err, ErrNotFound) {
 			continue

@@ -80,6 +80,8 @@ type Store interface {
 	SubjectKeys(ctx context.Context, after string, limit int) ([]SubjectKey, error)
 	RewrapSubjectKey(ctx context.Context, k SubjectKey) error
 	VaultSecret(ctx context.Context, name string) (wrapped []byte, masterID string, err error)
+	// VaultSecretNames lists every stored named secret.
+	VaultSecretNames(ctx context.Context) ([]string, error)
 	// PutVaultSecret stores or replaces a named secret.
 	PutVaultSecret(ctx context.Context, name string, wrapped []byte, masterID string) error
 

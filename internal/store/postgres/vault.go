@@ -209,3 +209,21 @@ func (s *Store) PayloadStats(ctx context.Context) ([]vault.PayloadStat, error) {
 	}
 	return out, rows.Err()
 }
+
+// VaultSecretNames implements vault.Store.
+func (s *Store) VaultSecretNames(ctx context.Context) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT name FROM vault_secrets ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
