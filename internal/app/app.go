@@ -17,6 +17,7 @@ import (
 
 	"github.com/attest-ai/attest/internal/access"
 	"github.com/attest-ai/attest/internal/config"
+	"github.com/attest-ai/attest/internal/controls"
 	"github.com/attest-ai/attest/internal/demo"
 	"github.com/attest-ai/attest/internal/gateway"
 	"github.com/attest-ai/attest/internal/ledger"
@@ -38,6 +39,8 @@ type Store interface {
 	ledger.Store
 	vault.Store
 	access.Store
+	access.ReviewStore
+	controls.Store
 	records.Store
 	Ping(ctx context.Context) error
 	Close() error
@@ -72,6 +75,8 @@ type App struct {
 	Tenants  *tenant.Service
 	Gateway  *gateway.Gateway
 	Vendors  *vendor.Service
+	Controls *controls.Engine
+	Reviews  *access.Reviews
 	Registry *prometheus.Registry
 	Web      *web.Server
 	// guard is the gateway's guard; nil means the no-op guard.
@@ -179,6 +184,10 @@ func Open(ctx context.Context, c config.Config, logger *slog.Logger) (*App, erro
 		a.Close()
 		return nil, err
 	}
+	if err := a.openControls(); err != nil {
+		a.Close()
+		return nil, err
+	}
 	a.mountDataFlows()
 	a.mountConsole()
 	return a, nil
@@ -217,6 +226,7 @@ func (a *App) Serve(ctx context.Context, l net.Listener) error {
 	go a.Privacy.RunScheduled(cpCtx, a.Config.Privacy.RetentionInterval.Duration, a.Logger)
 	a.Gateway.Start()
 	go a.runVendorAlerts(cpCtx)
+	go a.Controls.Schedule(cpCtx, controlsInterval)
 	if a.sweepLimits != nil {
 		go func() {
 			t := time.NewTicker(time.Minute)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/attest-ai/attest/internal/access"
+	"github.com/attest-ai/attest/internal/controls"
 	"github.com/attest-ai/attest/internal/ledger"
 	"github.com/attest-ai/attest/internal/records"
 	"github.com/attest-ai/attest/internal/vault"
@@ -29,6 +30,8 @@ type Store interface {
 	vault.Store
 	access.Store
 	records.Store
+	controls.Store
+	access.ReviewStore
 }
 
 // Run runs the whole suite.
@@ -41,6 +44,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("LedgerReplicas", func(t *testing.T) { testReplicas(t, open(t)) })
 	t.Run("Vault", func(t *testing.T) { testVault(t, open(t)) })
 	t.Run("Access", func(t *testing.T) { testAccess(t, open(t)) })
+	t.Run("Controls", func(t *testing.T) { testControls(t, open(t)) })
 	t.Run("Records", func(t *testing.T) { testRecords(t, open(t)) })
 }
 

@@ -1,0 +1,63 @@
+package audit_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/attest-ai/attest/internal/audit"
+	"github.com/attest-ai/attest/internal/controls"
+	"github.com/attest-ai/attest/internal/controls/controlstest"
+	"github.com/attest-ai/attest/internal/ledger"
+	"github.com/attest-ai/attest/internal/store/sqlite"
+)
+
+// BenchmarkExport measures the auditor package for a six-month period over
+// the whole benchmark ledger: verification and export of the ledger
+// bundle, sampling, proofs, reports, OSCAL, manifest and zip.
+func BenchmarkExport(b *testing.B) {
+	ctx := context.Background()
+	dir := controlstest.Ledger(b, controlstest.Size(), 180*controls.Day)
+	st, err := sqlite.Open(ctx, dir, sqlite.Options{Synchronous: "NORMAL"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	l, err := ledger.Open(ctx, st, ledger.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		l.Close()
+		st.Close()
+	})
+	kp, err := ledger.LoadOrCreateKey(dir, controlstest.Origin)
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := func() time.Time { return controlstest.End.Add(time.Hour) }
+	eng, err := controls.New(controls.Deps{Ledger: st, Log: l, Store: st, Keys: st, VerifierKey: kp.VerifierKey, Now: now})
+	if err != nil {
+		b.Fatal(err)
+	}
+	deps := audit.Deps{Store: st, Log: l, Publish: ledger.NewSigner(l, kp.Signer).Publish, VerifierKey: kp.VerifierKey, Engine: eng}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		out := filepath.Join(b.TempDir(), "pkg")
+		res, err := audit.Export(ctx, deps, audit.Options{From: controlstest.End.Add(-180 * controls.Day), To: controlstest.End, Seed: "bench-seed", Dir: out, Now: now})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		if fi, err := os.Stat(res.Zip); err == nil {
+			b.ReportMetric(float64(fi.Size())/(1<<20), "zip-MiB")
+		}
+		b.ReportMetric(float64(res.Samples), "samples")
+		os.RemoveAll(out)
+		os.Remove(res.Zip)
+		b.StartTimer()
+	}
+}

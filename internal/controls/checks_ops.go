@@ -1,0 +1,202 @@
+package controls
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"golang.org/x/mod/sumdb/note"
+)
+
+func init() {
+	register("provider_credentials_rotated", "Every provider credential was rotated within 90 days", checkCredentialsRotated)
+	register("providers_vendor_reviewed", "Every gateway provider has a current vendor review", checkProvidersReviewed)
+	register("inference_error_rate", "Failed inference requests stay under the daily limit", checkErrorRate)
+	register("no_fail_open_requests", "No inference was served fail-open without evidence", checkFailOpen)
+	register("ledger_checkpoint_fresh", "A signed checkpoint covers the ledger within the hour", checkCheckpointFresh)
+	register("ledger_witnessed", "The newest checkpoint carries a witness cosignature", checkWitnessed)
+}
+
+// providers are the gateway providers in scope: configured ones and any
+// that served traffic in the last trafficDays days.
+func (in *Input) providers() []string {
+	var out []string
+	for _, c := range in.Components {
+		if c.Kind == KindProvider && !slices.Contains(out, c.Name) {
+			out = append(out, c.Name)
+		}
+	}
+	horizon := in.Now.Add(-trafficDays * Day)
+	for name, p := range in.Facts.Providers {
+		if p.LastSeen != nil && p.LastSeen.Time.After(horizon) && !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func checkCredentialsRotated(in *Input) Result {
+	var r Result
+	provs := in.providers()
+	r.Population = len(provs)
+	if len(provs) == 0 {
+		r.Status, r.Reason = NoEvidence, "no gateway provider is configured or served traffic"
+		return r
+	}
+	for _, p := range provs {
+		pf := in.Facts.Providers[p]
+		if pf == nil || pf.Rotated == nil {
+			r.fail(Item{Kind: "provider", ID: p, Reason: "no gateway.credential_rotated event for this provider"})
+			continue
+		}
+		r.cite(pf.Rotated.Index)
+		if age := in.Now.Sub(pf.Rotated.Time); age > in.Settings.RotationMaxAge {
+			r.expire(Item{Kind: "provider", ID: p, Reason: fmt.Sprintf("credential last rotated %d days ago", int(age/Day)), Evidence: []uint64{pf.Rotated.Index}})
+		}
+	}
+	return r.finish("every provider credential was rotated on time", "provider credentials are overdue for rotation")
+}
+
+func checkProvidersReviewed(in *Input) Result {
+	var r Result
+	provs := in.providers()
+	r.Population = len(provs)
+	if len(provs) == 0 {
+		r.Status, r.Reason = NoEvidence, "no gateway provider is configured or served traffic"
+		return r
+	}
+	for _, p := range provs {
+		pf := in.Facts.Providers[p]
+		if pf == nil || pf.Review == nil {
+			r.fail(Item{Kind: "provider", ID: p, Reason: "no vendor.reviewed event covers this provider"})
+			continue
+		}
+		r.cite(pf.Review.Index)
+		if !pf.ReviewExpires.After(in.Now) {
+			r.expire(Item{Kind: "provider", ID: p, Reason: "the vendor review expired on " + pf.ReviewExpires.Format("2006-01-02"), Evidence: []uint64{pf.Review.Index}})
+		}
+	}
+	return r.finish("every provider has a current vendor review", "providers lack a current vendor review")
+}
+
+func checkErrorRate(in *Input) Result {
+	var r Result
+	from := in.Now.Add(-Day)
+	var total, errs int
+	for _, t := range sortedKeys(in.Facts.Tenants) {
+		sum := in.Facts.Tenants[t].traffic(from, in.Now)
+		total += sum.Responses
+		errs += sum.Errors
+		if sum.Responses > 0 && float64(sum.Errors) > in.Settings.ErrorRateMax*float64(sum.Responses) {
+			r.fail(Item{Kind: "tenant", ID: t, Reason: fmt.Sprintf("%d of %d requests failed in the last 24 hours", sum.Errors, sum.Responses)})
+		}
+	}
+	r.Population = total
+	if total == 0 {
+		r.Status, r.Reason = NoEvidence, "no inference responses in the last 24 hours"
+		return r
+	}
+	rate := float64(errs) / float64(total)
+	if rate > in.Settings.ErrorRateMax {
+		r.Status = Fail
+		r.Reason = fmt.Sprintf("%.1f%% of %d requests failed in the last 24 hours; the limit is %.1f%%", 100*rate, total, 100*in.Settings.ErrorRateMax)
+		return r
+	}
+	// One tenant's bad day does not fail availability overall.
+	r.Failing, r.FailingCount = nil, 0
+	return r.finish(fmt.Sprintf("%.2f%% of %d requests failed in the last 24 hours", 100*rate, total), "")
+}
+
+func checkFailOpen(in *Input) Result {
+	var r Result
+	from := in.Now.Add(-Day)
+	any := false
+	for _, t := range sortedKeys(in.Facts.Tenants) {
+		tt := in.Facts.Tenants[t]
+		if len(tt.Hours) > 0 {
+			any = true
+		}
+		sum := tt.traffic(from, in.Now)
+		r.Population += sum.Responses
+		if sum.FailOpen > 0 {
+			r.cite(sum.FailOpenIdx...)
+			r.fail(Item{Kind: "tenant", ID: t, Reason: fmt.Sprintf("%d responses were served fail-open while the ledger was unavailable", sum.FailOpen), Evidence: sum.FailOpenIdx})
+		}
+	}
+	if !any {
+		r.Status, r.Reason = NoEvidence, fmt.Sprintf("no inference traffic is recorded in the last %d days", trafficDays)
+		return r
+	}
+	return r.finish("every response in the last 24 hours was recorded before it was served", "responses were served fail-open")
+}
+
+func checkCheckpointFresh(in *Input) Result {
+	var r Result
+	cp := in.Checkpoint
+	if cp == nil {
+		r.Status, r.Reason = NoEvidence, "no signed checkpoint has been published; run 'attest ledger checkpoint'"
+		return r
+	}
+	r.Population = 1
+	age := in.Now.Sub(cp.Time)
+	if in.Head > cp.Size && age > in.Settings.CheckpointMaxAge {
+		r.expire(Item{Kind: "checkpoint", ID: fmt.Sprint(cp.Size), Reason: fmt.Sprintf("%d entries have waited %s for a checkpoint", in.Head-cp.Size, age.Round(1e9))})
+		return r.finish("", "the newest checkpoint is older than allowed while entries wait")
+	}
+	return r.finish(fmt.Sprintf("checkpoint of size %d covers the ledger", cp.Size), "")
+}
+
+func checkWitnessed(in *Input) Result {
+	var r Result
+	cp := in.Checkpoint
+	switch {
+	case len(in.Settings.Witnesses) == 0:
+		r.Status, r.Reason = NoEvidence, "no witness is configured; add witness verifier keys to the controls settings"
+		return r
+	case cp == nil:
+		r.Status, r.Reason = NoEvidence, "no signed checkpoint has been published"
+		return r
+	}
+	r.Population = 1
+	n, err := witnessCount(cp.Note, in.LogKey, in.Settings.Witnesses)
+	if err != nil {
+		r.Status, r.Reason = Fail, err.Error()
+		return r
+	}
+	if n == 0 {
+		r.fail(Item{Kind: "checkpoint", ID: fmt.Sprint(cp.Size), Reason: "the newest checkpoint carries no valid witness cosignature"})
+	}
+	return r.finish(fmt.Sprintf("the newest checkpoint carries %d witness cosignatures", n), "the newest checkpoint is not witnessed")
+}
+
+// witnessCount verifies a checkpoint note and counts the valid signatures
+// by configured witnesses.
+func witnessCount(msg []byte, logKey string, witnesses []string) (int, error) {
+	var vs []note.Verifier
+	names := map[string]bool{}
+	for _, k := range append([]string{logKey}, witnesses...) {
+		if k == "" {
+			continue
+		}
+		v, err := note.NewVerifier(k)
+		if err != nil {
+			return 0, fmt.Errorf("witness key %q: %v; use an Ed25519 signed-note verifier key", strings.SplitN(k, "+", 2)[0], err)
+		}
+		vs = append(vs, v)
+		if k != logKey {
+			names[v.Name()] = true
+		}
+	}
+	n, err := note.Open(msg, note.VerifierList(vs...))
+	if err != nil {
+		return 0, nil
+	}
+	count := 0
+	for _, s := range n.Sigs {
+		if names[s.Name] {
+			count++
+		}
+	}
+	return count, nil
+}

@@ -1,0 +1,122 @@
+package controls
+
+import (
+	"crypto/rand"
+	"testing"
+	"time"
+
+	"github.com/attest-ai/attest/internal/ledger"
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+var providers = []Component{{Kind: KindProvider, Name: "openai"}, {Kind: KindProvider, Name: "anthropic"}}
+
+func rotated(p string, ago int) ledger.Event {
+	return evT("gateway.credential_rotated", "system", days(ago), svc, map[string]any{"provider": p, "generation": 2}, ref("provider", p))
+}
+
+func TestCheckCredentialsRotated(t *testing.T) {
+	runCheck(t, "provider_credentials_rotated", []checkCase{
+		{"both rotated", fixture{components: providers, events: []ledger.Event{rotated("openai", 10), rotated("anthropic", 80)}}, Pass, nil},
+		{"one never rotated", fixture{components: providers, events: []ledger.Event{rotated("openai", 10)}}, Fail, []string{"anthropic"}},
+		{"one overdue", fixture{components: providers, events: []ledger.Event{rotated("openai", 10), rotated("anthropic", 100)}}, Stale, []string{"anthropic"}},
+		{"provider seen in traffic only", fixture{events: []ledger.Event{response("acme", time.Hour, 200, "", false)}}, Fail, []string{"openai"}},
+		{"no providers", fixture{}, NoEvidence, nil},
+	})
+}
+
+func TestCheckProvidersReviewed(t *testing.T) {
+	registered := ev("vendor.registered", days(200), alice, map[string]any{"name": "OpenAI", "providers": []string{"openai"}}, ref("vendor", "openai-inc"))
+	reviewed := func(ago int, expires string) ledger.Event {
+		b := map[string]any{"opinion": "unqualified"}
+		if expires != "" {
+			b["expires"] = expires
+		}
+		return ev("vendor.reviewed", days(ago), alice, b, ref("vendor", "openai-inc"))
+	}
+	anthropic := ev("vendor.reviewed", days(30), alice, map[string]any{"providers": []string{"anthropic"}}, ref("vendor", "anthropic-pbc"))
+	runCheck(t, "providers_vendor_reviewed", []checkCase{
+		{"both reviewed", fixture{components: providers, events: []ledger.Event{registered, reviewed(100, ""), anthropic}}, Pass, nil},
+		{"review by provider subject", fixture{components: providers[:1], events: []ledger.Event{ev("vendor.reviewed", days(3), alice, nil, ref("provider", "openai"))}}, Pass, nil},
+		{"one unreviewed", fixture{components: providers, events: []ledger.Event{registered, reviewed(100, "")}}, Fail, []string{"anthropic"}},
+		{"review older than a year", fixture{components: providers, events: []ledger.Event{registered, reviewed(400, ""), anthropic}}, Stale, []string{"openai"}},
+		{"explicit expiry passed", fixture{components: providers, events: []ledger.Event{registered, reviewed(100, now.Add(-Day).Format("2006-01-02")), anthropic}}, Stale, []string{"openai"}},
+		{"no providers", fixture{}, NoEvidence, nil},
+	})
+}
+
+func TestCheckErrorRate(t *testing.T) {
+	traffic := func(ok, failed int) []ledger.Event {
+		var out []ledger.Event
+		for i := 0; i < ok; i++ {
+			out = append(out, response("acme", time.Hour, 200, "", false))
+		}
+		for i := 0; i < failed; i++ {
+			out = append(out, response("acme", time.Hour, 502, "", false))
+		}
+		return out
+	}
+	runCheck(t, "inference_error_rate", []checkCase{
+		{"1 in 50 failed", fixture{events: traffic(49, 1)}, Pass, nil},
+		{"1 in 10 failed", fixture{events: traffic(9, 1)}, Fail, []string{"acme"}},
+		{"no traffic", fixture{}, NoEvidence, nil},
+	})
+}
+
+func TestCheckFailOpen(t *testing.T) {
+	runCheck(t, "no_fail_open_requests", []checkCase{
+		{"all recorded", fixture{events: []ledger.Event{response("acme", time.Hour, 200, "", false)}}, Pass, nil},
+		{"fail-open response", fixture{events: []ledger.Event{response("acme", time.Hour, 200, "", false), response("beta", time.Hour, 200, "", true)}}, Fail, []string{"beta"}},
+		{"quiet day after traffic", fixture{events: []ledger.Event{response("acme", 3*Day, 200, "", false)}}, Pass, nil},
+		{"no traffic", fixture{}, NoEvidence, nil},
+	})
+}
+
+func TestCheckCheckpointFresh(t *testing.T) {
+	cp := func(size uint64, ago time.Duration) *ledger.Checkpoint {
+		return &ledger.Checkpoint{Size: size, Time: now.Add(-ago)}
+	}
+	runCheck(t, "ledger_checkpoint_fresh", []checkCase{
+		{"recent", fixture{checkpoint: cp(100, 10*time.Minute), head: 120}, Pass, nil},
+		{"old but nothing new", fixture{checkpoint: cp(100, 5*time.Hour), head: 100}, Pass, nil},
+		{"old with entries waiting", fixture{checkpoint: cp(100, 5*time.Hour), head: 150}, Stale, []string{"100"}},
+		{"never published", fixture{head: 10}, NoEvidence, nil},
+	})
+}
+
+func TestCheckWitnessed(t *testing.T) {
+	logS, logV := newNoteKey(t, "example.com/log")
+	witS, witV := newNoteKey(t, "witness.example")
+	_, otherV := newNoteKey(t, "other.example")
+	text := ledger.FormatCheckpoint("example.com/log", 10, tlog.Hash{})
+	signed, err := note.Sign(&note.Note{Text: text}, logS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cosigned, err := note.Sign(&note.Note{Text: text}, logS, witS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := func(n []byte) *ledger.Checkpoint { return &ledger.Checkpoint{Size: 10, Note: n, Time: now} }
+	runCheck(t, "ledger_witnessed", []checkCase{
+		{"cosigned", fixture{logKey: logV, checkpoint: cp(cosigned), settings: Settings{Witnesses: []string{witV}}}, Pass, nil},
+		{"log signature only", fixture{logKey: logV, checkpoint: cp(signed), settings: Settings{Witnesses: []string{witV}}}, Fail, []string{"10"}},
+		{"cosigned by an unknown witness", fixture{logKey: logV, checkpoint: cp(cosigned), settings: Settings{Witnesses: []string{otherV}}}, Fail, []string{"10"}},
+		{"no witness configured", fixture{logKey: logV, checkpoint: cp(cosigned)}, NoEvidence, nil},
+		{"bad witness key", fixture{logKey: logV, checkpoint: cp(cosigned), settings: Settings{Witnesses: []string{"nonsense"}}}, Fail, nil},
+	})
+}
+
+func newNoteKey(t *testing.T, name string) (note.Signer, string) {
+	t.Helper()
+	skey, vkey, err := note.GenerateKey(rand.Reader, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := note.NewSigner(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, vkey
+}
