@@ -3,102 +3,113 @@ package injection
 import (
 	"encoding/base64"
 	"encoding/hex"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 )
 
-// Attackers hide instructions in encodings a model can read but a filter
-// may not. Decoded payloads that look like text become extra views.
-var (
-	reBase64 = regexp.MustCompile(`[A-Za-z0-9+/_\-]{16,}={0,2}`)
-	reHex    = regexp.MustCompile(`(?:[0-9a-fA-F]{2}[ :]?){8,}`)
-)
+// Attackers hide instructions in forms a model can read but a filter may
+// not: base64, hex, rot13, and letters spaced apart ("s a y  h e l l o").
+// Decoded payloads that read as text become extra views to screen.
 
 // maxViews bounds the decoded payloads screened per text.
 const maxViews = 8
 
+// minPayload is the shortest run of base64 or hex digits worth decoding.
+const minPayload = 16
+
 // Decoded returns the readable payloads embedded in s as base64 or hex,
-// and its rot13 reading when that reads more like English than s does.
+// its rot13 reading when that reads more like English than s does, and
+// the words of runs of spaced-out letters or hex pairs.
 func Decoded(s string) []string {
-	var out []string
-	b64, hexRun := longestRuns(s)
-	if b64 < 16 {
-		goto rot
-	}
-	for _, m := range reBase64.FindAllString(s, maxViews*4) {
-		if len(out) >= maxViews {
-			break
-		}
-		if d, ok := decodeBase64(m); ok {
-			out = append(out, d)
-		}
-	}
-	if hexRun < 16 {
-		goto rot
-	}
-	for _, m := range reHex.FindAllString(s, maxViews*4) {
-		if len(out) >= maxViews {
-			break
-		}
-		h := strings.NewReplacer(" ", "", ":", "").Replace(m)
-		if len(h)%2 == 1 {
-			h = h[:len(h)-1]
-		}
-		if b, err := hex.DecodeString(h); err == nil && readable(b) {
-			out = append(out, string(b))
-		}
-	}
-rot:
-	if plain, rotated := englishness(s); rotated > plain+2 {
-		out = append(out, rot13(s))
-	}
-	return out
+	f := newFeaturizer()
+	f.run(appendNormal(nil, s))
+	return f.extraViews(payloads(nil, s), s)
 }
 
-// longestRuns returns the longest runs of base64 and of hex characters
-// (hex allowing single separators), so that the decoders run only where a
-// payload could be.
-func longestRuns(s string) (b64, hx int) {
-	cb, ch := 0, 0
-	for i := 0; i < len(s); i++ {
-		k := runClass[s[i]]
-		if k&isB64 != 0 {
-			cb++
-			b64 = max(b64, cb)
-		} else {
-			cb = 0
+// payloads appends to dst the readable base64 and hex payloads of s, found
+// in one pass over its runs of base64 digits.
+func payloads(dst []string, s string) []string {
+	for i := 0; i < len(s) && len(dst) < maxViews; {
+		if runClass[s[i]]&isB64 == 0 {
+			i++
+			continue
 		}
-		switch {
-		case k&isHexDigit != 0:
-			ch++
-			hx = max(hx, ch)
-		case k&isHexSep != 0 && ch > 0:
-		default:
-			ch = 0
+		start := i
+		var seen uint8
+		for i < len(s) && runClass[s[i]]&isB64 != 0 {
+			seen |= runClass[s[i]]
+			i++
+		}
+		for i < len(s) && i-start < 4096 && s[i] == '=' {
+			i++
+		}
+		run := s[start:i]
+		if len(run) < minPayload {
+			continue
+		}
+		if seen&isNonHex == 0 {
+			if b, ok := decodeHex(run); ok {
+				dst = append(dst, b)
+			}
+			continue
+		}
+		// Base64 of text mixes cases or holds digits; a long ordinary
+		// word does neither.
+		if seen&isUpper != 0 && seen&isLower != 0 || seen&isDigit != 0 {
+			if d, ok := decodeBase64(run); ok {
+				dst = append(dst, d)
+			}
 		}
 	}
-	return b64, hx
+	return dst
 }
+
+// extraViews appends to dst the views that the last run of f found
+// reason for: the rot13 reading of original when it reads more like
+// English, and spaced-out letters or hex pairs joined up.
+func (f *featurizer) extraViews(dst []string, original string) []string {
+	if f.rotated > f.plain+2 && len(dst) < maxViews {
+		dst = append(dst, rot13(original))
+	}
+	if len(f.spaced) >= minSpaced && len(dst) < maxViews {
+		dst = append(dst, string(f.spaced))
+	}
+	if len(f.hexPairs) >= minPayload && len(dst) < maxViews { // eight pairs
+		if d, ok := decodeHex(string(f.hexPairs)); ok {
+			dst = append(dst, d)
+		}
+	}
+	return dst
+}
+
+// minSpaced is the fewest single letters in a row, one space apart, read
+// as a spaced-out word.
+const minSpaced = 6
 
 const (
 	isB64 = 1 << iota
-	isHexDigit
-	isHexSep
+	isNonHex
+	isUpper
+	isLower
+	isDigit
 )
 
 var runClass = func() (t [256]uint8) {
 	for c := 0; c < 256; c++ {
 		b := byte(c)
-		hexd := b >= '0' && b <= '9' || b >= 'a' && b <= 'f' || b >= 'A' && b <= 'F'
-		if hexd {
-			t[c] |= isHexDigit
-		}
-		if hexd || b >= 'g' && b <= 'z' || b >= 'G' && b <= 'Z' || strings.IndexByte("+/_-=", b) >= 0 {
-			t[c] |= isB64
-		}
-		if b == ' ' || b == ':' {
-			t[c] |= isHexSep
+		switch {
+		case b >= '0' && b <= '9':
+			t[c] = isB64 | isDigit
+		case b >= 'a' && b <= 'f':
+			t[c] = isB64 | isLower
+		case b >= 'A' && b <= 'F':
+			t[c] = isB64 | isUpper
+		case b >= 'g' && b <= 'z':
+			t[c] = isB64 | isLower | isNonHex
+		case b >= 'G' && b <= 'Z':
+			t[c] = isB64 | isUpper | isNonHex
+		case strings.IndexByte("+/_-", b) >= 0:
+			t[c] = isB64 | isNonHex
 		}
 	}
 	return t
@@ -113,6 +124,19 @@ func decodeBase64(m string) (string, bool) {
 	}
 	return "", false
 }
+
+func decodeHex(h string) (string, bool) {
+	if len(h)%2 == 1 {
+		h = h[:len(h)-1]
+	}
+	b, err := hex.DecodeString(h)
+	if err != nil || !readable(b) {
+		return "", false
+	}
+	return string(b), true
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
 // readable reports whether b is UTF-8 text made mostly of letters and
 // spaces, as an encoded instruction would be.
@@ -148,44 +172,37 @@ func rot13(s string) string {
 }
 
 // commonWords are frequent English words; counting them tells English from
-// its rot13 scramble.
-var commonWords = map[string]bool{
-	"the": true, "and": true, "you": true, "to": true, "of": true, "a": true, "is": true, "in": true,
-	"that": true, "it": true, "for": true, "your": true, "all": true, "ignore": true, "previous": true,
-	"instructions": true, "with": true, "are": true, "this": true, "be": true, "me": true, "now": true,
-	"tell": true, "what": true, "password": true, "prompt": true, "system": true, "say": true, "not": true,
+// its rot13 scramble. Their hashes sit in a small open-addressing table.
+var commonWords = func() *[64]uint32 {
+	var t [64]uint32
+	for _, w := range strings.Fields("the and you to of a is in that it for your all ignore previous instructions with are this be me now tell what password prompt system say not") {
+		h := wordHash(w)
+		i := h % 64
+		for t[i] != 0 {
+			i = (i + 1) % 64
+		}
+		t[i] = h
+	}
+	return &t
+}()
+
+func common(h uint32) bool {
+	for i := h % 64; commonWords[i] != 0; i = (i + 1) % 64 {
+		if commonWords[i] == h {
+			return true
+		}
+	}
+	return false
 }
 
-// englishness counts the common English words in s and in its rot13
-// reading, without allocating.
-func englishness(s string) (plain, rotated int) {
-	var w, r [16]byte
-	n := 0
-	flush := func() {
-		if n > 0 && n <= len(w) {
-			if commonWords[string(w[:n])] {
-				plain++
-			}
-			if commonWords[string(r[:n])] {
-				rotated++
-			}
+var rot13Byte = func() (t [256]byte) {
+	for c := range 256 {
+		t[c] = byte(c)
+		if c >= 'a' && c <= 'z' {
+			t[c] = byte('a' + (c-'a'+13)%26)
 		}
-		n = 0
 	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c < 'a' || c > 'z' {
-			flush()
-			continue
-		}
-		if n < len(w) {
-			w[n], r[n] = c, 'a'+(c-'a'+13)%26
-		}
-		n++
-	}
-	flush()
-	return plain, rotated
-}
+	return t
+}()
+
+func isHexByte(c byte) bool { return runClass[c]&isB64 != 0 && runClass[c]&isNonHex == 0 }

@@ -28,7 +28,7 @@ var Model = sync.OnceValues(func() (*linear.Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load embedded injection model: %w", err)
 	}
-	if m.Classes != 1 || m.Bits != ModelBits {
+	if m.Classes != 1 || m.Bits != ModelBits || len(m.Bias) != 1 {
 		return nil, fmt.Errorf("load embedded injection model: shape %d classes, %d bits; retrain it", m.Classes, m.Bits)
 	}
 	return m, nil
@@ -47,6 +47,7 @@ type Detector struct {
 // New returns a detector using the embedded model; it fails closed if the
 // model does not match its digest.
 func New() (*Detector, error) {
+	norm.Prepare()
 	m, err := Model()
 	if err != nil {
 		return nil, err
@@ -56,7 +57,7 @@ func New() (*Detector, error) {
 
 // NewWithModel returns a detector using m, for evaluation of new models.
 func NewWithModel(m *linear.Model) *Detector {
-	return &Detector{m: m, bufs: sync.Pool{New: func() any { b := make([]uint32, 0, 4096); return &b }}}
+	return &Detector{m: m, bufs: sync.Pool{New: func() any { return newFeaturizer() }}}
 }
 
 // Score is the outcome of screening one text. It holds no part of the text.
@@ -64,7 +65,7 @@ type Score struct {
 	// Probability that the text is an injection attempt, the highest over
 	// the text and its decoded payloads.
 	Probability float64 `json:"probability"`
-	// Rules names the heuristics that matched.
+	// Rules names the rules that matched.
 	Rules []string `json:"rules,omitempty"`
 	// Decoded counts the embedded payloads that were decoded and screened.
 	Decoded int `json:"decoded,omitempty"`
@@ -76,7 +77,7 @@ type Score struct {
 // the text's score is its worst piece's.
 const (
 	windowBytes   = 2 << 10
-	windowOverlap = 512
+	windowOverlap = 256
 )
 
 // Score screens text.
@@ -110,12 +111,14 @@ func (d *Detector) Score(text string) Score {
 }
 
 func (d *Detector) score(text string) Score {
+	f := d.bufs.Get().(*featurizer)
+	defer d.bufs.Put(f)
 	var s Score
-	s.Probability, s.Rules = d.view(Normalize(text))
+	s.Probability, s.Rules = d.view(f, text)
 	folded, _ := norm.Fold(text)
-	for _, p := range Decoded(folded) {
+	for _, p := range f.extraViews(payloads(nil, folded), text) {
 		s.Decoded++
-		pr, rules := d.view(Normalize(p))
+		pr, rules := d.view(f, p)
 		s.Probability = max(s.Probability, pr)
 		for _, r := range rules {
 			if !slices.Contains(s.Rules, r) {
@@ -126,21 +129,16 @@ func (d *Detector) score(text string) Score {
 	return s
 }
 
-// strongRule is the weight from which a matching heuristic alone makes a
-// text worth flagging, however much benign text surrounds it.
+// strongRule is the weight from which a matching rule alone makes a text
+// worth flagging, however much benign text surrounds it.
 const strongRule = 0.9
 
-// view scores one normalised view.
-func (d *Detector) view(n string) (float64, []string) {
-	weight, rules := heuristic(n)
-	bp := d.bufs.Get().(*[]uint32)
-	feats, scale := features((*bp)[:0], n)
-	var unit [16]uint32
-	var out [1]float32
-	d.m.MixedScores(feats, scale, unitFeatures(unit[:0], rules), out[:])
-	*bp = feats
-	d.bufs.Put(bp)
-	p := linear.Sigmoid(out[0])
+// view normalises and scores one view of a text.
+func (d *Detector) view(f *featurizer, text string) (float64, []string) {
+	f.norm = appendNormal(f.norm[:0], text)
+	z := f.score(d.m, f.run(f.norm))
+	rules, weight := f.rm.matched()
+	p := linear.Sigmoid(z)
 	if weight >= strongRule {
 		p = max(p, DefaultFlagThreshold)
 	}
@@ -150,8 +148,7 @@ func (d *Detector) view(n string) (float64, []string) {
 // Example turns a labelled text into a training example (label 1 for an
 // attack), using exactly the features the detector scores.
 func Example(text string, label int) linear.Example {
-	n := Normalize(text)
-	_, rules := heuristic(n)
-	feats, scale := features(nil, n)
-	return linear.Example{Buckets: feats, Class: label, Scale: scale, Unit: unitFeatures(nil, rules)}
+	f := newFeaturizer()
+	scale := f.run(appendNormal(nil, text))
+	return f.example(label, scale)
 }

@@ -3,11 +3,11 @@
 package injection
 
 // ModelSHA256 is the SHA-256 of model.bin.
-const ModelSHA256 = "3b9e76fc952d7c762e64d13d4bcf61b643ecd6eff6a64c29de886a97eb4c6575"
+const ModelSHA256 = "b4a40fa24d23cffb2ccfbeebf411833bc788380bf75e5df16f35a3a3882fa864"
 
 // Thresholds derived by cross-validation on the training data: about 1%
 // and 5% false positives.
 const (
-	DefaultBlockThreshold = 0.7730
-	DefaultFlagThreshold  = 0.4197
+	DefaultBlockThreshold = 0.7608
+	DefaultFlagThreshold  = 0.4442
 )

@@ -21,7 +21,7 @@ func Normalize(s string) string { return string(appendNormal(nil, s)) }
 
 // appendNormal appends the normal form of s to dst.
 func appendNormal(dst []byte, s string) []byte {
-	if !norm.IsASCII(s) {
+	if !norm.IsASCII(s) && !xnorm.NFKC.IsNormalString(s) {
 		s = xnorm.NFKC.String(s)
 	}
 	start := len(dst)
@@ -31,21 +31,25 @@ func appendNormal(dst []byte, s string) []byte {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			i++
-			switch {
-			case c >= 'A' && c <= 'Z':
-				c += 'a' - 'A'
-			case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v':
-				if !space {
-					dst = append(dst, ' ')
-					space = true
-				}
-				continue
+			if c = asciiNormal[c]; c != ' ' {
+				dst = append(dst, c)
+				space = false
+			} else if !space {
+				dst = append(dst, ' ')
+				space = true
 			}
-			dst = append(dst, c)
-			space = false
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
+		if caseless(r) {
+			// Chinese, Japanese and Korean have no case: fold only.
+			if f := norm.FoldRune(r, buf[:0]); len(f) == size && string(f) == s[i:i+size] {
+				dst = append(dst, s[i:i+size]...)
+				space = false
+				i += size
+				continue
+			}
+		}
 		i += size
 		if unicode.IsSpace(r) {
 			if !space {
@@ -69,4 +73,25 @@ func appendNormal(dst []byte, s string) []byte {
 		dst = dst[:len(dst)-1]
 	}
 	return dst
+}
+
+// asciiNormal maps each ASCII byte to its normal form: capitals to lower
+// case, every white space to a space.
+var asciiNormal = func() (t [utf8.RuneSelf]byte) {
+	for c := range t {
+		t[c] = byte(c)
+		switch {
+		case c >= 'A' && c <= 'Z':
+			t[c] = byte(c) + 'a' - 'A'
+		case c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v':
+			t[c] = ' '
+		}
+	}
+	return t
+}()
+
+// caseless reports whether r lies in a block of scripts without case:
+// the CJK ideographs, kana and Hangul syllables.
+func caseless(r rune) bool {
+	return r >= 0x3040 && r < 0xA000 || r >= 0xAC00 && r < 0xD7A4
 }

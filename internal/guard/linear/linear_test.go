@@ -85,3 +85,26 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestThreeClassScores checks the unrolled three-class path of
+// MixedScores against a plain sum.
+func TestThreeClassScores(t *testing.T) {
+	m := New(6, 3)
+	for i := range m.W {
+		m.W[i] = float32(i%7) - 3
+	}
+	m.Bias = []float32{0.5, -1, 2}
+	buckets := []uint32{1, 5, 64 + 5, 63, 200}
+	var got [3]float32
+	m.MixedScores(buckets, 0.5, []uint32{2}, got[:])
+	for c := range 3 {
+		var sum float32
+		for _, b := range buckets {
+			sum += m.W[int(b&63)*3+c]
+		}
+		want := m.Bias[c] + 0.5*sum + m.W[2*3+c]
+		if got[c] != want {
+			t.Errorf("class %d: got %v, want %v", c, got[c], want)
+		}
+	}
+}

@@ -129,6 +129,11 @@ var folds = sync.OnceValue(func() *bmpFolds {
 	return b
 })
 
+// Prepare builds the tables Fold and FoldRune use, which are otherwise
+// built on first use. Call it at start-up so that the first request does
+// not wait for them.
+func Prepare() { folds() }
+
 // unchanged reports whether FoldRune leaves the BMP character r as it is.
 func (b *bmpFolds) unchanged(r rune) bool { return b.changed[r/64]&(1<<(r%64)) == 0 }
 

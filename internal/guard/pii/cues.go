@@ -10,17 +10,17 @@ import (
 // it never saw next to a name in training still counts. Written for
 // attest.
 const (
-	cuePlacePrep   = iota + 1 // in, from, to: prepositions of place
-	cueMove                   // verbs of living and travelling
-	cuePlaceNoun              // city, country, region
-	cueTitle                  // honorifics
-	cuePersonBefore           // words that introduce a person: by, named, dear
-	cueRelation               // family, work and social roles
-	cueSpeech                 // said, says, told: verbs of speech after a name
-	cueVerbAfter              // is, was, has: verbs that follow a subject
-	cueTime                   // on, this, last: time words after a place
-	cueConjunction            // and, or
-	cueArticle                // the, a, an
+	cuePlacePrep    = iota + 1 // in, from, to: prepositions of place
+	cueMove                    // verbs of living and travelling
+	cuePlaceNoun               // city, country, region
+	cueTitle                   // honorifics
+	cuePersonBefore            // words that introduce a person: by, named, dear
+	cueRelation                // family, work and social roles
+	cueSpeech                  // said, says, told: verbs of speech after a name
+	cueVerbAfter               // is, was, has: verbs that follow a subject
+	cueTime                    // on, this, last: time words after a place
+	cueConjunction             // and, or
+	cueArticle                 // the, a, an
 )
 
 var cueWords = map[int]string{

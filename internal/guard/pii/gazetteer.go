@@ -13,18 +13,18 @@ import (
 
 // Gazetteer flags of a lower-case token.
 const (
-	gFirst     uint16 = 1 << iota // given name
-	gLast                         // family name
-	gPlace                        // country, region or city (single word)
-	gState                        // US state
-	gCommon                       // capitalised word that is rarely a name
-	gWord                         // ordinary English word
-	gStreet                       // street type such as road or strasse
-	gOrg                          // organisation word such as bank or inc
-	gTitle                        // honorific such as mr or dr
-	gConnector                    // particle inside names: de, van, of
-	gEnglish                      // in an English frequency list
-	gEnglishTop                   // among the 5,000 commonest English words
+	gFirst      uint16 = 1 << iota // given name
+	gLast                          // family name
+	gPlace                         // country, region or city (single word)
+	gState                         // US state
+	gCommon                        // capitalised word that is rarely a name
+	gWord                          // ordinary English word
+	gStreet                        // street type such as road or strasse
+	gOrg                           // organisation word such as bank or inc
+	gTitle                         // honorific such as mr or dr
+	gConnector                     // particle inside names: de, van, of
+	gEnglish                       // in an English frequency list
+	gEnglishTop                    // among the 5,000 commonest English words
 )
 
 // gazetteerFlags is the number of flags above.

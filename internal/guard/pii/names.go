@@ -161,7 +161,6 @@ func isLetterAt(t string, i, limit int) bool {
 	return unicode.IsLetter(r)
 }
 
-
 // fill looks a word up in the gazetteer and hashes its lower-case form.
 func (tk *ntok) fill(t string, g *gazetteer) {
 	if tk.kind != tWord || tk.filled {
@@ -426,9 +425,6 @@ func (tk *ntok) hash(t string) {
 	tk.h = hashLower(strings.TrimSuffix(t[tk.s:tk.e], "."))
 	tk.lh = uint32(tk.h) ^ uint32(tk.h>>32)
 }
-
-// lookupFlags returns the gazetteer flags of s in any case.
-func lookupFlags(g *gazetteer, s string) uint16 { return g.lookup(s) }
 
 // plainWord is a fast path for the commonest capitalised word: a lone
 // ordinary word such as a sentence's first ("The", "Please,"), followed by
@@ -790,7 +786,6 @@ func appendLower(dst []byte, s string) []byte {
 	}
 	return dst
 }
-
 
 // classify labels each token of each run and adds the findings.
 func (sc *scan) classifyNames(runs []nameRun, m *linear.Model) {

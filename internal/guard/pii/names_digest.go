@@ -3,4 +3,4 @@
 package pii
 
 // NameModelSHA256 is the SHA-256 of names.bin.
-const NameModelSHA256 = "9c303529203f28214afcfcb8a2be9ac3a0666729b49c6c3774aa0f134548e1ee"
+const NameModelSHA256 = "bd79a276cb9b129fddf94125819f7212dbb68f76a70ad80c0907279a145795b1"

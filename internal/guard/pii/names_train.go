@@ -5,10 +5,6 @@ import (
 	"github.com/attest-ai/attest/internal/guard/norm"
 )
 
-// IntrinsicWeight is the training weight of the copies of examples that
-// leave out the words around a run.
-var IntrinsicWeight float32 = 1
-
 // NameModelBits is the size of the name model's hash table.
 const NameModelBits = 16
 
@@ -35,14 +31,12 @@ func NameExamples(samples []Sample) []linear.Example {
 				if skip {
 					continue
 				}
+				// Each word twice: with the words around its run, and
+				// without them, as if the sentence were new.
 				for _, intrinsic := range []bool{false, true} {
 					f.intrinsic = intrinsic
 					f.features(folded, r, k)
-					w := float32(1)
-					if intrinsic {
-						w = IntrinsicWeight
-					}
-					out = append(out, linear.Example{Buckets: append([]uint32(nil), f.out...), Class: label, Weight: w})
+					out = append(out, linear.Example{Buckets: append([]uint32(nil), f.out...), Class: label})
 				}
 			}
 		}

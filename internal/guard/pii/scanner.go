@@ -55,7 +55,9 @@ func NewScanner(o Options) (*Scanner, error) {
 		}
 		s.enabled[t] = true
 	}
+	norm.Prepare()
 	if s.enabled[Person] || s.enabled[Location] || s.enabled[Address] {
+		gaz() // built now rather than while the first request waits
 		s.names = o.NameModel
 		if s.names == nil {
 			m, err := NameModel()

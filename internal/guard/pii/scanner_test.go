@@ -160,3 +160,26 @@ func FuzzScan(f *testing.F) {
 		}
 	})
 }
+
+// TestAddressShapes covers street shapes and what follows them.
+func TestAddressShapes(t *testing.T) {
+	for _, tt := range []struct {
+		text      string
+		addresses []string
+		places    []string
+	}{
+		// A lone town after an inline street is a place of its own.
+		{"Kevin lives at 86036 Rua do Arenque 1634, Goiânia", []string{"86036 Rua do Arenque 1634"}, []string{"Goiânia"}},
+		// A full postal tail stays in the address.
+		{"The office is at 5586 Main Street 31, Arnsdorf, Germany 12345.", []string{"5586 Main Street 31, Arnsdorf, Germany 12345"}, nil},
+		// A street type that leads its name, after a house number.
+		{"The letter arrived at 1812 Rue De La Gare yesterday.", []string{"1812 Rue De La Gare"}, nil},
+	} {
+		if got := findType(tt.text, Address); !slices.Equal(got, tt.addresses) {
+			t.Errorf("addresses in %q: got %q, want %q", tt.text, got, tt.addresses)
+		}
+		if got := findType(tt.text, Location); !slices.Equal(got, tt.places) {
+			t.Errorf("places in %q: got %q, want %q", tt.text, got, tt.places)
+		}
+	}
+}

@@ -178,7 +178,9 @@ func (sc *scan) token(s, e int) {
 
 // tokenByte reports whether c may be part of a token: a letter, a digit
 // or one of "_-+/.~".
-func tokenByte(c byte) bool { return class[c]&(cUpper|cLower|cDigit) != 0 || c != '=' && class[c]&cSecretPunct != 0 }
+func tokenByte(c byte) bool {
+	return class[c]&(cUpper|cLower|cDigit) != 0 || c != '=' && class[c]&cSecretPunct != 0
+}
 
 // passwordValue catches a credential written with punctuation that the
 // token pattern splits ("password: \"Zq8#mP2v!L9x\""): the part of the word

@@ -97,14 +97,3 @@ func (t *wordTable) get(h uint64) uint16 {
 		}
 	}
 }
-
-// len returns the number of entries.
-func (t *wordTable) len() int {
-	n := 0
-	for _, k := range t.keys {
-		if k != 0 {
-			n++
-		}
-	}
-	return n
-}

@@ -16,7 +16,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -33,21 +32,15 @@ func main() {
 	}
 }
 
-type record struct {
-	Text   string `json:"text"`
-	Label  int    `json:"label"`
-	Source string `json:"source"`
-}
-
 func run(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	data := fs.String("data", "../shared/data/injection/dev.jsonl", "JSON-lines data set")
 	out := fs.String("out", "internal/guard/injection/model.bin", "model file to write")
 	digest := fs.String("digest", "", "Go file for the digest and thresholds (default: model_digest.go beside -out)")
 	folds := fs.Int("folds", 5, "cross-validation folds, stratified by source and label (0 to skip)")
-	epochs := fs.Int("epochs", 12, "training passes")
-	rate := fs.Float64("rate", 0.5, "initial learning rate")
-	l2 := fs.Float64("l2", 1e-6, "weight decay")
+	epochs := fs.Int("epochs", injection.TrainOptions.Epochs, "training passes")
+	rate := fs.Float64("rate", injection.TrainOptions.Rate, "initial learning rate")
+	l2 := fs.Float64("l2", injection.TrainOptions.L2, "weight decay")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -55,17 +48,13 @@ func run(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts := linear.Options{Epochs: *epochs, Rate: *rate, L2: *l2, Seed: 7}
-	examples := make([]linear.Example, len(recs))
-	for i, r := range recs {
-		examples[i] = injection.Example(r.Text, r.Label)
-	}
+	opts := injection.TrainOptions
+	opts.Epochs, opts.Rate, opts.L2 = *epochs, *rate, *l2
 	block, flagAt := 0.5, 0.3
 	if *folds > 1 {
-		block, flagAt = crossValidate(recs, examples, *folds, opts, stdout)
+		block, flagAt = report(recs, injection.CrossValidate(recs, *folds, opts), stdout)
 	}
-	m := linear.New(injection.ModelBits, 1)
-	linear.Train(m, examples, opts)
+	m := injection.Train(recs, opts)
 	b, err := m.MarshalBinary()
 	if err != nil {
 		return err
@@ -98,20 +87,20 @@ const (
 	return nil
 }
 
-func load(path string) ([]record, error) {
+func load(path string) ([]injection.Record, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open data set: %w (pass -data with the path of dev.jsonl)", err)
 	}
 	defer f.Close()
-	var recs []record
+	var recs []injection.Record
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	for line := 1; sc.Scan(); line++ {
 		if strings.TrimSpace(sc.Text()) == "" {
 			continue
 		}
-		var r record
+		var r injection.Record
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			return nil, fmt.Errorf("%s line %d: %w", path, line, err)
 		}
@@ -123,54 +112,16 @@ func load(path string) ([]record, error) {
 	return recs, sc.Err()
 }
 
-// crossValidate scores every record with a model that did not see it and
-// returns the thresholds for 1% and 5% false positives.
-func crossValidate(recs []record, xs []linear.Example, k int, opts linear.Options, w io.Writer) (float64, float64) {
-	// Stratify: deal each (source, label) group round-robin after a seeded
-	// shuffle.
-	fold := make([]int, len(recs))
-	groups := map[string][]int{}
-	var keys []string
-	for i, r := range recs {
-		key := fmt.Sprintf("%s/%d", r.Source, r.Label)
-		if _, ok := groups[key]; !ok {
-			keys = append(keys, key)
-		}
-		groups[key] = append(groups[key], i)
-	}
-	slices.Sort(keys)
-	rng := rand.New(rand.NewPCG(11, 13))
-	for _, key := range keys {
-		idx := groups[key]
-		rng.Shuffle(len(idx), func(a, b int) { idx[a], idx[b] = idx[b], idx[a] })
-		for j, i := range idx {
-			fold[i] = j % k
-		}
-	}
-	scores := make([]float64, len(recs))
+// report prints the cross-validated figures and returns the thresholds
+// for 1% and 5% false positives.
+func report(recs []injection.Record, scores []float64, w io.Writer) (float64, float64) {
 	labels := make([]int, len(recs))
-	for f := range k {
-		var train []linear.Example
-		for i := range recs {
-			if fold[i] != f {
-				train = append(train, xs[i])
-			}
-		}
-		m := linear.New(injection.ModelBits, 1)
-		linear.Train(m, train, opts)
-		d := injection.NewWithModel(m)
-		for i, r := range recs {
-			if fold[i] == f {
-				scores[i] = d.Score(r.Text).Probability
-			}
-		}
-	}
 	for i, r := range recs {
 		labels[i] = r.Label
 	}
 	roc := injection.Evaluate(scores, labels)
-	fmt.Fprintf(w, "%d-fold cross-validation (%d attacks, %d benign): AUC %.4f, TPR %.3f at 1%% FPR (threshold %.4f), TPR %.3f at 5%% FPR (threshold %.4f)\n",
-		k, roc.Positive, roc.Negative, roc.AUC, roc.TPRAt1, roc.Thresh1, roc.TPRAt5, roc.Thresh5)
+	fmt.Fprintf(w, "cross-validation stratified by source and label (%d attacks, %d benign): AUC %.4f, TPR %.3f at 1%% FPR (threshold %.4f), TPR %.3f at 5%% FPR (threshold %.4f)\n",
+		roc.Positive, roc.Negative, roc.AUC, roc.TPRAt1, roc.Thresh1, roc.TPRAt5, roc.Thresh5)
 	// False positives per benign source at the 1% threshold.
 	per := map[string][2]int{}
 	for i, r := range recs {

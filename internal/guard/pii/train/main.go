@@ -13,10 +13,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"slices"
 
 	"github.com/attest-ai/attest/internal/guard/linear"
 	"github.com/attest-ai/attest/internal/guard/pii"
@@ -36,11 +34,10 @@ func run(args []string, stdout io.Writer) error {
 	digest := fs.String("digest", "", "Go file to write the digest constant to (default: names_digest.go beside -out)")
 	folds := fs.Int("folds", 5, "cross-validation folds, grouped by template_id (0 to skip)")
 	foldSeed := fs.Uint64("fold-seed", 0, "shuffle templates over folds with this seed (0: template i goes to fold i mod folds)")
-	epochs := fs.Int("epochs", 6, "training passes")
-	rate := fs.Float64("rate", 0.05, "initial learning rate")
-	l2 := fs.Float64("l2", 1e-5, "weight decay")
+	epochs := fs.Int("epochs", pii.NameTrainOptions.Epochs, "training passes")
+	rate := fs.Float64("rate", pii.NameTrainOptions.Rate, "initial learning rate")
+	l2 := fs.Float64("l2", pii.NameTrainOptions.L2, "weight decay")
 	minScore := fs.Float64("min-score", 0, "score threshold used when scoring the folds (0: the scanner's default)")
-	intrinsic := fs.Float64("intrinsic", float64(pii.IntrinsicWeight), "training weight of example copies without the words around a run")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -53,8 +50,8 @@ func run(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	pii.IntrinsicWeight = float32(*intrinsic)
-	opts := linear.Options{Epochs: *epochs, Rate: *rate, L2: *l2, Seed: 1}
+	opts := pii.NameTrainOptions
+	opts.Epochs, opts.Rate, opts.L2 = *epochs, *rate, *l2
 	if *folds > 1 {
 		if err := crossValidate(samples, *folds, *foldSeed, opts, *minScore, stdout); err != nil {
 			return err
@@ -80,56 +77,12 @@ func run(args []string, stdout io.Writer) error {
 	return nil
 }
 
-// crossValidate trains on all but one fold of templates and scores the
-// held-out fold, so a template never appears on both sides.
+// crossValidate prints the template-grouped cross-validation of the name
+// model.
 func crossValidate(samples []pii.Sample, k int, seed uint64, opts linear.Options, minScore float64, w io.Writer) error {
-	var groups []int
-	for _, s := range samples {
-		if !slices.Contains(groups, s.Group) {
-			groups = append(groups, s.Group)
-		}
-	}
-	slices.Sort(groups)
-	if seed != 0 {
-		rand.New(rand.NewPCG(seed, 0)).Shuffle(len(groups), func(i, j int) { groups[i], groups[j] = groups[j], groups[i] })
-	}
-	fold := map[int]int{}
-	for i, g := range groups {
-		fold[g] = i % k
-	}
-	total := pii.Report{Exact: map[pii.Type]*pii.Tally{}, Overlap: map[pii.Type]*pii.Tally{}}
-	for i := range k {
-		var train, test []pii.Sample
-		for _, s := range samples {
-			if fold[s.Group] == i {
-				test = append(test, s)
-			} else {
-				train = append(train, s)
-			}
-		}
-		m := pii.TrainNames(train, opts)
-		// Every type is on, as in use: e-mail addresses and other
-		// patterns take precedence over names they overlap.
-		sc, err := pii.NewScanner(pii.Options{NameModel: m, MinScore: minScore})
-		if err != nil {
-			return err
-		}
-		r := pii.Evaluate(test, sc.Scan)
-		for _, t := range []pii.Type{pii.Person, pii.Location} {
-			for _, pair := range []struct{ dst, src map[pii.Type]*pii.Tally }{{total.Exact, r.Exact}, {total.Overlap, r.Overlap}} {
-				if pair.src[t] == nil {
-					continue
-				}
-				if pair.dst[t] == nil {
-					pair.dst[t] = &pii.Tally{}
-				}
-				d, s := pair.dst[t], pair.src[t]
-				d.Predicted += s.Predicted
-				d.Gold += s.Gold
-				d.TPPred += s.TPPred
-				d.TPGold += s.TPGold
-			}
-		}
+	total, err := pii.CrossValidateNames(samples, k, seed, opts, minScore)
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(w, "%d-fold cross-validation grouped by template:\n", k)
 	for _, t := range []pii.Type{pii.Person, pii.Location} {
