@@ -54,23 +54,79 @@ type storeReader struct {
 
 func (r storeReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	out := make([]tlog.Hash, len(indexes))
+	// Level-0 tiles are read raw, once per call: random proofs over a large
+	// log almost never reuse one, so decoding and caching them would only
+	// churn memory. Upper levels are few and hot, and go through the cache.
+	var raws [4]rawTile
+	nraw := 0
 	for i, idx := range indexes {
 		if h, ok := r.e.node(idx); ok {
 			out[i] = h
 			continue
 		}
 		tl, ti, sub, pos := locate(idx)
-		t, err := r.l.tile(r.ctx, uint64(tl), ti)
-		if err != nil {
-			return nil, err
+		if tl > 0 {
+			t, err := r.l.tile(r.ctx, uint64(tl), ti)
+			if err != nil {
+				return nil, err
+			}
+			h, ok := t.node(sub, pos)
+			if !ok {
+				return nil, fmt.Errorf("hash %d is not yet in tile %d/%d", idx, tl, ti)
+			}
+			out[i] = h
+			continue
 		}
-		h, ok := t.node(sub, pos)
+		var rt *rawTile
+		for j := 0; j < nraw; j++ {
+			if raws[j].index == ti {
+				rt = &raws[j]
+			}
+		}
+		if rt == nil {
+			w, data, err := r.l.st.LedgerTile(r.ctx, 0, ti)
+			if err != nil {
+				return nil, fmt.Errorf("read tile 0/%d: %w", ti, err)
+			}
+			if w < 1 || w > tileWidth || len(data) != fatSize(w)*tlog.HashSize {
+				return nil, fmt.Errorf("tile 0/%d: stored with width %d and %d bytes", ti, w, len(data))
+			}
+			slot := nraw % len(raws)
+			raws[slot] = rawTile{index: ti, width: w, data: data}
+			rt = &raws[slot]
+			if nraw < len(raws) {
+				nraw++
+			}
+		}
+		h, ok := rt.node(sub, pos)
 		if !ok {
-			return nil, fmt.Errorf("hash %d is not yet in tile %d/%d", idx, tl, ti)
+			return nil, fmt.Errorf("hash %d is not yet in tile 0/%d", idx, ti)
 		}
 		out[i] = h
 	}
 	return out, nil
+}
+
+// rawTile is a stored fat tile read without decoding.
+type rawTile struct {
+	index uint64
+	width int
+	data  []byte
+}
+
+// node reads the hash at sub-level k, position i, straight from the
+// encoding: the levels are stored one after another.
+func (t *rawTile) node(k int, i int64) (tlog.Hash, bool) {
+	if i < 0 || i >= int64(t.width>>k) {
+		return tlog.Hash{}, false
+	}
+	off := 0
+	for j := 0; j < k; j++ {
+		off += t.width >> j
+	}
+	var h tlog.Hash
+	copy(h[:], t.data[(off+int(i))*tlog.HashSize:])
+	return h, true
 }
 
 // tile reads a tile through the cache. Only full tiles are cached: they
