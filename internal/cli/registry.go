@@ -156,6 +156,16 @@ func (n numFlag) Set(v string) error {
 	return nil
 }
 
+// table prints v as JSON with --json, otherwise as an aligned table that
+// rows writes tab-separated lines to.
+func (r *regCmd) table(w io.Writer, v any, rows func(tw io.Writer)) error {
+	return r.print(w, v, func() {
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		rows(tw)
+		tw.Flush()
+	})
+}
+
 func (r *regCmd) print(w io.Writer, v any, human func()) error {
 	if r.json {
 		return printJSON(w, v)
@@ -211,13 +221,11 @@ func modelList(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	return r.print(stdout, ms, func() {
-		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	return r.table(stdout, ms, func(tw io.Writer) {
 		fmt.Fprintln(tw, "NAME\tRISK\tOWNER\tVERSIONS\tPURPOSE")
 		for _, m := range ms {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", m.Name, m.Risk, m.Owner, len(m.Versions), m.Purpose)
 		}
-		tw.Flush()
 	})
 }
 
@@ -509,8 +517,7 @@ func modelKeys(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	return r.print(stdout, ks, func() {
-		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	return r.table(stdout, ks, func(tw io.Writer) {
 		fmt.Fprintln(tw, "HINT\tNAME\tADDED\tSTATUS")
 		for _, k := range ks {
 			status := "trusted"
@@ -519,7 +526,6 @@ func modelKeys(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", k.Hint, k.Name, k.Added.Format(time.DateOnly), status)
 		}
-		tw.Flush()
 	})
 }
 
@@ -717,8 +723,7 @@ func modelAliases(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	return r.print(stdout, as, func() {
-		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	return r.table(stdout, as, func(tw io.Writer) {
 		fmt.Fprintln(tw, "ALIAS\tVERSION\tTRAFFIC\tMOVED\tBY\tCHANGE")
 		for _, a := range as {
 			pct := "100%"
@@ -727,7 +732,6 @@ func modelAliases(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Alias, a.Version, pct, a.Moved.Format(time.RFC3339), a.MovedBy.ID, a.ChangeID)
 		}
-		tw.Flush()
 	})
 }
 
@@ -829,8 +833,7 @@ func modelAlerts(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	return r.print(stdout, as, func() {
-		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	return r.table(stdout, as, func(tw io.Writer) {
 		fmt.Fprintln(tw, "ID\tKIND\tVERSION\tSIGNAL\tVALUE\tDUE\tSTATUS")
 		for _, a := range as {
 			status := "open"
@@ -841,7 +844,6 @@ func modelAlerts(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s\t%.3f\t%s\t%s\n", a.ID, a.Kind, a.ModelVersion, a.Descriptor, a.Statistic, a.Value, a.Due.Format(time.RFC3339), status)
 		}
-		tw.Flush()
 	})
 }
 
@@ -1035,13 +1037,11 @@ func datasetList(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	return r.print(stdout, ds, func() {
-		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	return r.table(stdout, ds, func(tw io.Writer) {
 		fmt.Fprintln(tw, "NAME\tCLASSIFICATION\tRETENTION\tSNAPSHOTS\tOWNER")
 		for _, d := range ds {
 			fmt.Fprintf(tw, "%s\t%s\t%dd\t%d\t%s\n", d.Name, d.Classification, d.RetentionDays, len(d.Snapshots), d.Owner)
 		}
-		tw.Flush()
 	})
 }
 
@@ -1127,13 +1127,11 @@ func promptList(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	return r.print(stdout, ps, func() {
-		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	return r.table(stdout, ps, func(tw io.Writer) {
 		fmt.Fprintln(tw, "NAME\tVERSIONS\tRISK\tOWNER")
 		for _, p := range ps {
 			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", p.Name, len(p.Versions), p.Risk, p.Owner)
 		}
-		tw.Flush()
 	})
 }
 
@@ -1402,13 +1400,11 @@ func evalList(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	return r.print(stdout, ss, func() {
-		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	return r.table(stdout, ss, func(tw io.Writer) {
 		fmt.Fprintln(tw, "SUITE\tMODEL\tEXAMPLES\tMETRICS\tMARGIN")
 		for _, s := range ss {
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%g\n", s.Name, s.Model, s.Examples, strings.Join(s.Metrics, ","), s.Margin)
 		}
-		tw.Flush()
 	})
 }
 
