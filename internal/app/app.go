@@ -79,6 +79,8 @@ type App struct {
 	Reviews  *access.Reviews
 	Registry *prometheus.Registry
 	Web      *web.Server
+	// gatewayCfg is the gateway section, decoded once at start.
+	gatewayCfg gateway.Config
 	// guard is the gateway's guard; nil means the no-op guard.
 	guard       gateway.Guard
 	sweepLimits func(context.Context, time.Time) (int64, error)

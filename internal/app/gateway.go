@@ -142,6 +142,7 @@ func (a *App) openGateway(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	a.gatewayCfg = cfg
 	key, err := a.Vault.Secret(ctx, "gateway-hmac")
 	if err != nil {
 		return err

@@ -12,12 +12,8 @@ import (
 
 // Destinations are the gateway's providers as the privacy rules see them.
 func (a *App) Destinations() []privacy.Destination {
-	cfg, err := gatewayConfig(a.Config.Gateway)
-	if err != nil {
-		return nil
-	}
 	var out []privacy.Destination
-	for _, p := range cfg.Providers {
+	for _, p := range a.gatewayCfg.Providers {
 		region := p.Region
 		if region == "" {
 			region = "unspecified"

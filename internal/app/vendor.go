@@ -42,20 +42,6 @@ func (a *App) openVendors() {
 	a.demoSteps = append(a.demoSteps, demo.Step{Name: "vendors", Run: a.seedVendors}, demo.Step{Name: "models", Run: a.seedModels}, demo.Step{Name: "gateway", Run: a.seedGateway})
 }
 
-// GatewayProviders names the providers configured in the gateway; each must
-// link to a vendor with a current review.
-func (a *App) GatewayProviders() []string {
-	cfg, err := gatewayConfig(a.Config.Gateway)
-	if err != nil {
-		return nil
-	}
-	var out []string
-	for _, p := range cfg.Providers {
-		out = append(out, p.Name)
-	}
-	return out
-}
-
 // seedVendors registers the model providers as vendors and reviews the
 // synthetic demo packet for one of them.
 func (a *App) seedVendors(ctx context.Context, s *demo.Seed) (string, error) {
