@@ -22,6 +22,7 @@ import (
 	"os/exec"
 	"regexp"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -151,7 +152,18 @@ func proofs(args []string) error {
 	fs := flag.NewFlagSet("proofs", flag.ExitOnError)
 	dir := fs.String("data", "", "data directory of a filled ledger")
 	n := fs.Int("n", 100_000, "proofs of each kind to time")
+	memprof := fs.String("memprofile", "", "write an allocation profile of the proofs to `file`")
 	fs.Parse(args)
+	if *memprof != "" {
+		runtime.MemProfileRate = 512
+		defer func() {
+			f, err := os.Create(*memprof)
+			if err == nil {
+				pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
+	}
 	st, l, err := openSQLite(*dir)
 	if err != nil {
 		return err
@@ -164,6 +176,8 @@ func proofs(args []string) error {
 	var ms runtime.MemStats
 	for _, kind := range []string{"inclusion", "consistency"} {
 		lat := make([]time.Duration, 0, *n)
+		var before runtime.MemStats
+		runtime.ReadMemStats(&before)
 		for i := 0; i < *n; i++ {
 			x := uint64(mrand.Int64N(int64(size)))
 			t0 := time.Now()
@@ -193,6 +207,9 @@ func proofs(args []string) error {
 				return fmt.Errorf("%s proof %d: %w", kind, x, err)
 			}
 		}
+		runtime.ReadMemStats(&ms)
+		fmt.Printf("%-12s allocated %.0f B per proof; %d GC cycles\n", kind,
+			float64(ms.TotalAlloc-before.TotalAlloc)/float64(*n), ms.NumGC-before.NumGC)
 		cold := percentile(slices.Clone(lat[:min(len(lat), 1000)]), 0.99)
 		fmt.Printf("%-12s n=%d p50=%v p90=%v p99=%v max=%v (first 1000, cold cache: p99=%v)\n", kind, len(lat),
 			percentile(lat, 0.50), percentile(lat, 0.90), percentile(lat, 0.99), percentile(lat, 1), cold)

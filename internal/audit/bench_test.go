@@ -44,10 +44,27 @@ func BenchmarkExport(b *testing.B) {
 		b.Fatal(err)
 	}
 	deps := audit.Deps{Store: st, Log: l, Publish: ledger.NewSigner(l, kp.Signer).Publish, VerifierKey: kp.VerifierKey, Engine: eng}
+	// Each stage's wall time is reported too, so a slow export shows
+	// where its time goes.
+	stages := map[string]time.Duration{}
+	var stage string
+	var began time.Time
+	progress := func(s string, _, _ uint64) {
+		if s == stage {
+			return
+		}
+		t := time.Now()
+		if stage != "" {
+			stages[stage] += t.Sub(began)
+		}
+		stage, began = s, t
+	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		out := filepath.Join(b.TempDir(), "pkg")
-		res, err := audit.Export(ctx, deps, audit.Options{From: controlstest.End.Add(-180 * controls.Day), To: controlstest.End, Seed: "bench-seed", Dir: out, Now: now})
+		stage = ""
+		res, err := audit.Export(ctx, deps, audit.Options{From: controlstest.End.Add(-180 * controls.Day), To: controlstest.End, Seed: "bench-seed", Dir: out, Now: now, Progress: progress})
+		progress("end", 0, 0)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -56,6 +73,9 @@ func BenchmarkExport(b *testing.B) {
 			b.ReportMetric(float64(fi.Size())/(1<<20), "zip-MiB")
 		}
 		b.ReportMetric(float64(res.Samples), "samples")
+		for s, d := range stages {
+			b.ReportMetric(d.Seconds()/float64(b.N), s+"-s")
+		}
 		os.RemoveAll(out)
 		os.Remove(res.Zip)
 		b.StartTimer()

@@ -178,7 +178,7 @@ func Export(ctx context.Context, d Deps, o Options) (*Result, error) {
 	return res, nil
 }
 
-func (x *exporter) run(ctx context.Context) (*Result, error) {
+func (x *exporter) run(ctx context.Context) (_ *Result, err error) {
 	id := make([]byte, 6)
 	rand.Read(id)
 	x.info = Info{PackageID: "pkg-" + x.now.Format("20060102") + "-" + hex.EncodeToString(id), Generated: x.now,
@@ -201,6 +201,7 @@ func (x *exporter) run(ctx context.Context) (*Result, error) {
 	// Samples first, so their sample.selected events are inside the
 	// bundle and proven like everything else.
 	cat := x.d.Engine.Catalog()
+	x.progress("history", 0, 1)
 	hist, err := controls.History(ctx, st, cat, x.info.From, x.info.To, x.now)
 	if err != nil {
 		return nil, err
@@ -222,9 +223,19 @@ func (x *exporter) run(ctx context.Context) (*Result, error) {
 		return nil, fmt.Errorf("publish a checkpoint covering the samples: %w", err)
 	}
 
+	// The ledger bundle is verified, written and zipped in one pass.
+	pk, err := newPacker(x.o.Dir, x.o.Dir+".zip")
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			pk.abort()
+		}
+	}()
 	bundleDir := filepath.Join(x.o.Dir, "ledger")
-	x.progress("verifying", 0, 1) // ledger.Export verifies every entry before it writes
-	bcp, err := ledger.Export(ctx, st, x.d.VerifierKey, bundleDir, func(done, total uint64) { x.progress("ledger", done, total) })
+	x.progress("ledger", 0, 1)
+	bcp, err := ledger.ExportTo(ctx, st, x.d.VerifierKey, subdir{pk, "ledger/"}, func(done, total uint64) { x.progress("ledger", done, total) })
 	if err != nil {
 		return nil, fmt.Errorf("the ledger failed verification, so no auditor package was written: %w", err)
 	}
@@ -263,7 +274,7 @@ func (x *exporter) run(ctx context.Context) (*Result, error) {
 	if err := writeFile(x.o.Dir, "README.md", []byte(readme(x.info))); err != nil {
 		return nil, err
 	}
-	digest, files, err := Pack(x.o.Dir, x.o.Dir+".zip", func(done, total uint64) { x.progress("zip", done, total) })
+	digest, files, err := pk.finish(func(done, total uint64) { x.progress("zip", done, total) })
 	if err != nil {
 		return nil, err
 	}
@@ -277,6 +288,14 @@ func (x *exporter) run(ctx context.Context) (*Result, error) {
 	return &Result{PackageID: x.info.PackageID, Dir: x.o.Dir, Zip: x.o.Dir + ".zip", Manifest: digest, Files: files,
 		Samples: samples, Entries: bcp.Size, Closing: x.info.Closing}, nil
 }
+
+// subdir writes files under a prefix of a FileWriter.
+type subdir struct {
+	fw     ledger.FileWriter
+	prefix string
+}
+
+func (s subdir) WriteFile(rel string, data []byte) error { return s.fw.WriteFile(s.prefix+rel, data) }
 
 // recordSelections appends one sample.selected event per control and
 // returns their indexes. The appends run concurrently so the ledger

@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // ManifestFile lists the SHA-256 of every other file in the package, one
@@ -128,34 +129,121 @@ func CheckManifest(fsys fs.FS) (string, int, error) {
 	return hex.EncodeToString(sum[:]), seen, nil
 }
 
-// Pack writes the manifest and the zip in one pass over the package
-// files: workers hash and compress files in parallel, the zip receives
-// them in sorted order, and the manifest, written last, goes into both the
-// directory and the zip. It returns the manifest's SHA-256 and the number
-// of files it lists.
+// Pack writes the manifest and the zip for the files already in dir. It
+// returns the manifest's SHA-256 and the number of files it lists.
 func Pack(dir, out string, progress func(done, total uint64)) (string, int, error) {
-	var files []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			files = append(files, p)
-		}
-		return err
-	})
+	p, err := newPacker(dir, out)
 	if err != nil {
 		return "", 0, err
 	}
-	sort.Strings(files)
+	return p.finish(progress)
+}
+
+// packer builds the package directory and its zip together. Files written
+// through WriteFile, such as the ledger bundle while it is verified, go to
+// the directory and, hashed and compressed by the calling goroutine, into
+// the zip at once, so they are never read back. finish adds every other
+// file in the directory, then the manifest.
+type packer struct {
+	dir, out string
+	f        *os.File
+	buf      *bufio.Writer
+	mu       sync.Mutex // guards zw, sums and err
+	zw       *zip.Writer
+	sums     map[string]string // slash path -> SHA-256 hex
+	err      error
+	dirs     sync.Map // directories already created
+}
+
+func newPacker(dir, out string) (*packer, error) {
 	f, err := os.Create(out)
 	if err != nil {
-		return "", 0, fmt.Errorf("create %s: %w", out, err)
+		return nil, fmt.Errorf("create %s: %w", out, err)
 	}
 	buf := bufio.NewWriterSize(f, 1<<20)
-	zw := zip.NewWriter(buf)
+	return &packer{dir: dir, out: out, f: f, buf: buf, zw: zip.NewWriter(buf), sums: map[string]string{}}, nil
+}
+
+// WriteFile writes one package file, rel being a slash path under the
+// package directory. It is safe for concurrent use.
+func (p *packer) WriteFile(rel string, data []byte) error {
+	name := filepath.Join(p.dir, filepath.FromSlash(rel))
+	parent := filepath.Dir(name)
+	if _, ok := p.dirs.Load(parent); !ok {
+		if err := os.MkdirAll(parent, 0o755); err != nil {
+			return fmt.Errorf("create %s: %w", parent, err)
+		}
+		p.dirs.Store(parent, true)
+	}
+	if err := os.WriteFile(name, data, 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	return p.add(compress(data, rel))
+}
+
+// add appends a compressed file to the zip and records its digest.
+func (p *packer) add(z compressed) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.err != nil {
+		return p.err
+	}
+	if z.err != nil {
+		p.err = z.err
+		return z.err
+	}
+	if _, dup := p.sums[z.hdr.Name]; dup {
+		p.err = fmt.Errorf("package file %s written twice", z.hdr.Name)
+		return p.err
+	}
+	w, err := p.zw.CreateRaw(&z.hdr)
+	if err == nil {
+		_, err = w.Write(z.data)
+	}
+	if err != nil {
+		p.err = fmt.Errorf("zip %s: %w", z.hdr.Name, err)
+		return p.err
+	}
+	p.sums[z.hdr.Name] = z.sum
+	return nil
+}
+
+// abort removes the zip; the caller removes the directory.
+func (p *packer) abort() {
+	p.f.Close()
+	os.Remove(p.out)
+}
+
+// finish adds the files of the directory not yet in the zip, in parallel,
+// then writes the manifest to both and closes the zip. It returns the
+// manifest's SHA-256 and the number of files it lists.
+func (p *packer) finish(progress func(done, total uint64)) (string, int, error) {
 	fail := func(err error) (string, int, error) {
-		f.Close()
-		os.Remove(out)
+		p.abort()
 		return "", 0, err
 	}
+	var files []string
+	err := filepath.WalkDir(p.dir, func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(p.dir, name)
+		if err != nil {
+			return err
+		}
+		rel = path.Clean(filepath.ToSlash(rel))
+		p.mu.Lock()
+		_, done := p.sums[rel]
+		p.mu.Unlock()
+		if !done {
+			files = append(files, rel)
+		}
+		return nil
+	})
+	if err != nil {
+		return fail(err)
+	}
+	sort.Strings(files)
 	// Each file gets a result channel, queued in order; a bounded number
 	// are hashed and compressed at once.
 	results := make(chan chan compressed, 64)
@@ -164,7 +252,7 @@ func Pack(dir, out string, progress func(done, total uint64)) (string, int, erro
 	defer close(done)
 	go func() {
 		defer close(results)
-		for _, p := range files {
+		for _, rel := range files {
 			c := make(chan compressed, 1)
 			select {
 			case results <- c:
@@ -174,60 +262,52 @@ func Pack(dir, out string, progress func(done, total uint64)) (string, int, erro
 			sem <- struct{}{}
 			go func() {
 				defer func() { <-sem }()
-				rel, _ := filepath.Rel(dir, p)
-				raw, err := os.ReadFile(p)
+				raw, err := os.ReadFile(filepath.Join(p.dir, filepath.FromSlash(rel)))
 				if err != nil {
 					c <- compressed{err: err}
 					return
 				}
-				c <- compress(raw, path.Clean(filepath.ToSlash(rel)))
+				c <- compress(raw, rel)
 			}()
 		}
 	}()
-	var manifest strings.Builder
-	add := func(z compressed) error {
-		w, err := zw.CreateRaw(&z.hdr)
-		if err != nil {
-			return err
-		}
-		if _, err := w.Write(z.data); err != nil {
-			return fmt.Errorf("zip %s: %w", z.hdr.Name, err)
-		}
-		return nil
-	}
 	i := 0
 	for c := range results {
-		z := <-c
-		if z.err != nil {
-			return fail(z.err)
-		}
-		if err := add(z); err != nil {
+		if err := p.add(<-c); err != nil {
 			return fail(err)
 		}
-		manifest.WriteString(z.sum + "  " + z.hdr.Name + "\n")
 		i++
 		if progress != nil && (i%1024 == 0 || i == len(files)) {
 			progress(uint64(i), uint64(len(files)))
 		}
 	}
+	names := make([]string, 0, len(p.sums))
+	for name := range p.sums {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var manifest strings.Builder
+	for _, name := range names {
+		manifest.WriteString(p.sums[name] + "  " + name + "\n")
+	}
 	body := []byte(manifest.String())
-	if err := os.WriteFile(filepath.Join(dir, ManifestFile), body, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(p.dir, ManifestFile), body, 0o644); err != nil {
 		return fail(fmt.Errorf("write manifest: %w", err))
 	}
-	if err := add(compress(body, ManifestFile)); err != nil {
+	if err := p.add(compress(body, ManifestFile)); err != nil {
 		return fail(err)
 	}
-	if err := zw.Close(); err != nil {
+	if err := p.zw.Close(); err != nil {
 		return fail(err)
 	}
-	if err := buf.Flush(); err != nil {
+	if err := p.buf.Flush(); err != nil {
 		return fail(err)
 	}
-	if err := f.Close(); err != nil {
+	if err := p.f.Close(); err != nil {
 		return fail(err)
 	}
 	sum := sha256.Sum256(body)
-	return hex.EncodeToString(sum[:]), len(files), nil
+	return hex.EncodeToString(sum[:]), len(names), nil
 }
 
 // compressed is one file ready for the zip, with its SHA-256.
@@ -238,15 +318,26 @@ type compressed struct {
 	err  error
 }
 
+// flateWriters recycles compressors: each holds about a megabyte of
+// tables, and allocating one per file cost more than compressing.
+var flateWriters = sync.Pool{New: func() any {
+	fw, _ := flate.NewWriter(nil, flate.BestSpeed)
+	return fw
+}}
+
 // compress hashes a file and deflates it at the fastest level (most bytes
 // are hashes, which do not compress); a file that would grow is stored.
 func compress(raw []byte, name string) compressed {
 	digest := sha256.Sum256(raw)
 	hdr := zip.FileHeader{Name: name, Method: zip.Deflate, CRC32: crc32.ChecksumIEEE(raw), UncompressedSize64: uint64(len(raw))}
 	var b bytes.Buffer
-	fw, _ := flate.NewWriter(&b, flate.BestSpeed)
+	b.Grow(len(raw)/3 + 64)
+	fw := flateWriters.Get().(*flate.Writer)
+	fw.Reset(&b)
 	fw.Write(raw)
-	if err := fw.Close(); err != nil {
+	err := fw.Close()
+	flateWriters.Put(fw)
+	if err != nil {
 		return compressed{err: err}
 	}
 	data := b.Bytes()

@@ -107,9 +107,6 @@ func ledgerExport(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if out == "" {
 		return usagef("--out DIR is required")
 	}
-	if ents, err := os.ReadDir(out); err == nil && len(ents) > 0 {
-		return fmt.Errorf("%s is not empty; choose a new directory so old files cannot mix with the export", out)
-	}
 	st, err := openStore(ctx, c)
 	if err != nil {
 		return err

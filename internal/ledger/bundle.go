@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -28,87 +29,184 @@ const bundleKeyFile = "key.pub"
 // maxBundleEntry is the largest entry an entry bundle can frame.
 const maxBundleEntry = 1<<16 - 1
 
+// FileWriter receives the files of an exported bundle, named by slash
+// paths relative to the bundle root. WriteFile must be safe for concurrent
+// use and must not keep data after it returns.
+type FileWriter interface {
+	WriteFile(rel string, data []byte) error
+}
+
+// DirWriter writes bundle files under a directory.
+type DirWriter struct {
+	Dir  string
+	dirs sync.Map // directories already created
+}
+
+var _ FileWriter = (*DirWriter)(nil)
+
+// WriteFile implements FileWriter.
+func (d *DirWriter) WriteFile(rel string, data []byte) error {
+	p := filepath.Join(d.Dir, filepath.FromSlash(rel))
+	parent := filepath.Dir(p)
+	if _, ok := d.dirs.Load(parent); !ok {
+		if err := os.MkdirAll(parent, 0o755); err != nil {
+			return fmt.Errorf("create %s: %w", parent, err)
+		}
+		d.dirs.Store(parent, true)
+	}
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", p, err)
+	}
+	return nil
+}
+
 // Export writes entries [0, size) of the log as a bundle in dir, where size
-// is the newest checkpoint's size. progress, if set, is told how far it got.
+// is the newest checkpoint's size. dir must not exist or be empty. The log
+// is verified in the same pass that writes it: if it does not verify up to
+// that checkpoint, Export removes what it wrote and returns the error.
+// progress, if set, is told how far it got.
 func Export(ctx context.Context, st Store, vkey, dir string, progress func(done, total uint64)) (Checkpoint, error) {
+	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
+		return Checkpoint{}, fmt.Errorf("%s is not empty; choose a new directory so old files cannot mix with the export", dir)
+	}
+	cp, err := ExportTo(ctx, st, vkey, &DirWriter{Dir: dir}, progress)
+	if err != nil {
+		// The directory was empty: leave it so, and nothing half-written
+		// can pass for a bundle.
+		if ents, rerr := os.ReadDir(dir); rerr == nil {
+			for _, e := range ents {
+				os.RemoveAll(filepath.Join(dir, e.Name()))
+			}
+		}
+		return Checkpoint{}, err
+	}
+	return cp, nil
+}
+
+// ExportTo is Export to any FileWriter. On error, some files may have been
+// written; the caller discards them.
+func ExportTo(ctx context.Context, st Store, vkey string, fw FileWriter, progress func(done, total uint64)) (Checkpoint, error) {
 	latest, err := st.LatestCheckpoint(ctx)
 	if err != nil {
 		return Checkpoint{}, fmt.Errorf("no signed checkpoint to export (publish one with 'attest ledger checkpoint'): %w", err)
 	}
 	size := latest.Size
-	// Refuse to export a log that does not verify up to that checkpoint.
-	if _, err := Verify(ctx, prefixSource{StoreSource{st}, size, latest.Root}, vkey, nil); err != nil {
+	bw := newBundleWriter(fw)
+	_, err = verify(ctx, prefixSource{StoreSource{st}, size, latest.Root}, vkey, progress, bw)
+	werr := bw.close()
+	if err != nil && !errors.Is(err, werr) {
 		return Checkpoint{}, fmt.Errorf("refusing to export: %w", err)
 	}
-	if err := os.MkdirAll(filepath.Join(dir, "checkpoints"), 0o755); err != nil {
-		return Checkpoint{}, fmt.Errorf("create bundle directory: %w", err)
+	if werr != nil {
+		return Checkpoint{}, werr
 	}
 	cps, err := st.Checkpoints(ctx, 0, size)
 	if err != nil {
 		return Checkpoint{}, err
 	}
 	for _, c := range cps {
-		if err := writeFile(dir, filepath.Join("checkpoints", strconv.FormatUint(c.Size, 10)), c.Note); err != nil {
+		if err := fw.WriteFile("checkpoints/"+strconv.FormatUint(c.Size, 10), c.Note); err != nil {
 			return Checkpoint{}, err
 		}
 	}
-	if err := writeFile(dir, "checkpoint", latest.Note); err != nil {
+	if err := fw.WriteFile("checkpoint", latest.Note); err != nil {
 		return Checkpoint{}, err
 	}
-	if err := writeFile(dir, bundleKeyFile, []byte(vkey+"\n")); err != nil {
+	if err := fw.WriteFile(bundleKeyFile, []byte(vkey+"\n")); err != nil {
 		return Checkpoint{}, err
-	}
-	// Entry bundles.
-	for start := uint64(0); start < size; start += tileWidth {
-		n := int(min(tileWidth, size-start))
-		es, err := st.LedgerEntries(ctx, start, n)
-		if err != nil {
-			return Checkpoint{}, err
-		}
-		if len(es) != n {
-			return Checkpoint{}, fmt.Errorf("entries from %d: got %d of %d", start, len(es), n)
-		}
-		var buf []byte
-		for _, e := range es {
-			if len(e.Data) > maxBundleEntry {
-				return Checkpoint{}, fmt.Errorf("entry %d is too large for an entry bundle", e.Index)
-			}
-			buf = binary.BigEndian.AppendUint16(buf, uint16(len(e.Data)))
-			buf = append(buf, e.Data...)
-		}
-		if err := writeFile(dir, FormatTilePath(-1, start/tileWidth, n), buf); err != nil {
-			return Checkpoint{}, err
-		}
-		if progress != nil {
-			progress(start+uint64(n), size)
-		}
-	}
-	// Hash tiles at every level.
-	for level := 0; level < edgeLevels(size); level++ {
-		count := size >> (TileHeight * level)
-		for idx := uint64(0); idx*tileWidth < count; idx++ {
-			w := int(min(tileWidth, count-idx*tileWidth))
-			data, _, err := StoreSource{st}.Tile(ctx, uint64(level), idx, w)
-			if err != nil {
-				return Checkpoint{}, err
-			}
-			if err := writeFile(dir, FormatTilePath(level, idx, w), baseBytes(w, data)); err != nil {
-				return Checkpoint{}, err
-			}
-		}
 	}
 	return latest, nil
 }
 
-func writeFile(dir, rel string, data []byte) error {
-	p := filepath.Join(dir, filepath.FromSlash(rel))
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", filepath.Dir(p), err)
+// bundleWriter turns what verify checked into bundle files, entry bundles
+// and C2SP tiles, handed to a FileWriter by a few goroutines so that
+// writing keeps up with the verifier.
+type bundleWriter struct {
+	fw   FileWriter
+	jobs chan bundleFile
+	wg   sync.WaitGroup
+	mu   sync.Mutex
+	err  error
+}
+
+type bundleFile struct {
+	rel  string
+	data []byte
+	pool bool // data came from bundlePool
+}
+
+var _ sink = (*bundleWriter)(nil)
+
+// bundlePool recycles entry-bundle buffers (about 100 KiB each).
+var bundlePool sync.Pool
+
+func newBundleWriter(fw FileWriter) *bundleWriter {
+	w := &bundleWriter{fw: fw, jobs: make(chan bundleFile, 64)}
+	for range 4 {
+		w.wg.Add(1)
+		go func() {
+			defer w.wg.Done()
+			for f := range w.jobs {
+				if err := w.fw.WriteFile(f.rel, f.data); err != nil {
+					w.mu.Lock()
+					if w.err == nil {
+						w.err = err
+					}
+					w.mu.Unlock()
+				}
+				if f.pool {
+					bundlePool.Put(f.data[:0])
+				}
+			}
+		}()
 	}
-	if err := os.WriteFile(p, data, 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", p, err)
+	return w
+}
+
+// failed reports the first write error, so verify stops early.
+func (w *bundleWriter) failed() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+// entries frames verified entries into entry bundles. verify hands them
+// over in chunks that start on a bundle boundary.
+func (w *bundleWriter) entries(es []RawEntry) error {
+	for len(es) > 0 {
+		n := min(len(es), tileWidth)
+		size := 0
+		for _, e := range es[:n] {
+			if len(e.Data) > maxBundleEntry {
+				return fmt.Errorf("entry %d is too large for an entry bundle", e.Index)
+			}
+			size += 2 + len(e.Data)
+		}
+		buf, _ := bundlePool.Get().([]byte)
+		if cap(buf) < size {
+			buf = make([]byte, 0, size)
+		}
+		for _, e := range es[:n] {
+			buf = binary.BigEndian.AppendUint16(buf, uint16(len(e.Data)))
+			buf = append(buf, e.Data...)
+		}
+		w.jobs <- bundleFile{rel: FormatTilePath(-1, es[0].Index/tileWidth, n), data: buf, pool: true}
+		es = es[n:]
 	}
-	return nil
+	return w.failed()
+}
+
+// tile writes a hash tile that matched the stored one.
+func (w *bundleWriter) tile(t TileWrite) error {
+	w.jobs <- bundleFile{rel: FormatTilePath(int(t.Level), t.Index, t.Width), data: baseBytes(t.Width, t.Data)}
+	return w.failed()
+}
+
+// close waits for every queued file and returns the first error.
+func (w *bundleWriter) close() error {
+	close(w.jobs)
+	w.wg.Wait()
+	return w.failed()
 }
 
 // prefixSource presents the first size entries of a source as a whole log.

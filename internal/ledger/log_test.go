@@ -69,6 +69,20 @@ func (m *memStore) LedgerTile(_ context.Context, level, index uint64) (int, []by
 	return t.Width, t.Data, nil
 }
 
+func (m *memStore) LedgerTileHashes(ctx context.Context, level, index uint64, offsets []int) (int, []byte, error) {
+	w, data, err := m.LedgerTile(ctx, level, index)
+	if err != nil {
+		return 0, nil, err
+	}
+	var out []byte
+	for _, o := range offsets {
+		if o+tlog.HashSize <= len(data) {
+			out = append(out, data[o:o+tlog.HashSize]...)
+		}
+	}
+	return w, out, nil
+}
+
 func (m *memStore) LedgerEntries(_ context.Context, start uint64, n int) ([]RawEntry, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

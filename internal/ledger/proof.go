@@ -54,79 +54,86 @@ type storeReader struct {
 
 func (r storeReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	out := make([]tlog.Hash, len(indexes))
-	// Level-0 tiles are read raw, once per call: random proofs over a large
-	// log almost never reuse one, so decoding and caching them would only
-	// churn memory. Upper levels are few and hot, and go through the cache.
-	var raws [4]rawTile
-	nraw := 0
+	// Level-0 hashes off the right edge are read a few at a time straight
+	// out of the stored tiles: random proofs over a large log almost never
+	// reuse a level-0 tile, so loading, decoding or caching whole tiles
+	// would only churn memory. Upper levels are few and hot, and go
+	// through the cache.
+	var pending []tileRead
 	for i, idx := range indexes {
 		if h, ok := r.e.node(idx); ok {
 			out[i] = h
 			continue
 		}
 		tl, ti, sub, pos := locate(idx)
-		if tl > 0 {
-			t, err := r.l.tile(r.ctx, uint64(tl), ti)
-			if err != nil {
-				return nil, err
-			}
-			h, ok := t.node(sub, pos)
-			if !ok {
-				return nil, fmt.Errorf("hash %d is not yet in tile %d/%d", idx, tl, ti)
-			}
-			out[i] = h
+		if tl == 0 {
+			pending = addTileRead(pending, ti, i, fatOffset(tileWidth, sub, pos))
 			continue
 		}
-		var rt *rawTile
-		for j := 0; j < nraw; j++ {
-			if raws[j].index == ti {
-				rt = &raws[j]
-			}
+		t, err := r.l.tile(r.ctx, uint64(tl), ti)
+		if err != nil {
+			return nil, err
 		}
-		if rt == nil {
-			w, data, err := r.l.st.LedgerTile(r.ctx, 0, ti)
-			if err != nil {
-				return nil, fmt.Errorf("read tile 0/%d: %w", ti, err)
-			}
-			if w < 1 || w > tileWidth || len(data) != fatSize(w)*tlog.HashSize {
-				return nil, fmt.Errorf("tile 0/%d: stored with width %d and %d bytes", ti, w, len(data))
-			}
-			slot := nraw % len(raws)
-			raws[slot] = rawTile{index: ti, width: w, data: data}
-			rt = &raws[slot]
-			if nraw < len(raws) {
-				nraw++
-			}
-		}
-		h, ok := rt.node(sub, pos)
+		h, ok := t.node(sub, pos)
 		if !ok {
-			return nil, fmt.Errorf("hash %d is not yet in tile 0/%d", idx, ti)
+			return nil, fmt.Errorf("hash %d is not yet in tile %d/%d", idx, tl, ti)
 		}
 		out[i] = h
+	}
+	for _, tr := range pending {
+		if err := r.readLevel0(tr, indexes, out); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
 
-// rawTile is a stored fat tile read without decoding.
-type rawTile struct {
-	index uint64
-	width int
-	data  []byte
+// tileRead collects the hashes wanted from one level-0 tile.
+type tileRead struct {
+	index   uint64
+	outs    []int // positions in the ReadHashes result
+	offsets []int // byte offsets in the full tile's encoding
 }
 
-// node reads the hash at sub-level k, position i, straight from the
-// encoding: the levels are stored one after another.
-func (t *rawTile) node(k int, i int64) (tlog.Hash, bool) {
-	if i < 0 || i >= int64(t.width>>k) {
-		return tlog.Hash{}, false
+func addTileRead(reads []tileRead, tile uint64, out, offset int) []tileRead {
+	for i := range reads {
+		if reads[i].index == tile && len(reads[i].offsets) < MaxTileHashes {
+			reads[i].outs = append(reads[i].outs, out)
+			reads[i].offsets = append(reads[i].offsets, offset)
+			return reads
+		}
 	}
+	return append(reads, tileRead{index: tile, outs: []int{out}, offsets: []int{offset}})
+}
+
+// readLevel0 fills the hashes of one tileRead. Every level-0 tile off the
+// right edge is full, so the offsets assume full width; a store holding a
+// narrower tile means the hash is not there yet.
+func (r storeReader) readLevel0(tr tileRead, indexes []int64, out []tlog.Hash) error {
+	w, data, err := r.l.st.LedgerTileHashes(r.ctx, 0, tr.index, tr.offsets)
+	if err != nil {
+		return fmt.Errorf("read tile 0/%d: %w", tr.index, err)
+	}
+	if w != tileWidth {
+		return fmt.Errorf("hash %d is not yet in tile 0/%d (stored width %d)", indexes[tr.outs[0]], tr.index, w)
+	}
+	if len(data) != len(tr.offsets)*tlog.HashSize {
+		return fmt.Errorf("tile 0/%d: store returned %d bytes for %d hashes", tr.index, len(data), len(tr.offsets))
+	}
+	for j, o := range tr.outs {
+		copy(out[o][:], data[j*tlog.HashSize:])
+	}
+	return nil
+}
+
+// fatOffset is the byte offset of the hash at sub-level k, position i, in
+// a fat tile of width w: the levels are stored one after another.
+func fatOffset(w, k int, i int64) int {
 	off := 0
 	for j := 0; j < k; j++ {
-		off += t.width >> j
+		off += w >> j
 	}
-	var h tlog.Hash
-	copy(h[:], t.data[(off+int(i))*tlog.HashSize:])
-	return h, true
+	return (off + int(i)) * tlog.HashSize
 }
 
 // tile reads a tile through the cache. Only full tiles are cached: they

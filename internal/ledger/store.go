@@ -19,6 +19,12 @@ type Store interface {
 	AppendLedger(ctx context.Context, b *Batch) error
 	// LedgerTile returns a stored fat tile, or ErrNotFound.
 	LedgerTile(ctx context.Context, level, index uint64) (width int, data []byte, err error)
+	// LedgerTileHashes reads up to MaxTileHashes hashes out of a stored
+	// tile: HashSize bytes at each byte offset, concatenated, without
+	// loading the rest of the tile. It returns ErrNotFound like LedgerTile.
+	// Proofs over a large log use it so that each one reads a few hundred
+	// bytes rather than whole tiles.
+	LedgerTileHashes(ctx context.Context, level, index uint64, offsets []int) (width int, hashes []byte, err error)
 	// LedgerEntries returns up to n entries from index start on, in order.
 	// Missing indexes are simply absent, so a verifier can see gaps.
 	LedgerEntries(ctx context.Context, start uint64, n int) ([]RawEntry, error)
@@ -30,6 +36,11 @@ type Store interface {
 	// Checkpoints lists checkpoints with sizes in [from, to], oldest first.
 	Checkpoints(ctx context.Context, from, to uint64) ([]Checkpoint, error)
 }
+
+// MaxTileHashes is the most offsets one LedgerTileHashes call takes: an
+// inclusion proof needs at most one hash from each of a tile's eight
+// levels.
+const MaxTileHashes = TileHeight
 
 // Batch is one group commit.
 type Batch struct {

@@ -42,6 +42,59 @@ type VerifyReport struct {
 // them with what the source stores, and checks every checkpoint signature
 // and root. Memory stays constant: only the right edge is kept.
 func Verify(ctx context.Context, src Source, vkey string, progress func(done, total uint64)) (VerifyReport, error) {
+	return verify(ctx, src, vkey, progress, nil)
+}
+
+// sink receives what verify has read and checked, so that an export needs
+// only one pass over the log: entries in index order, and each tile once
+// it matched its recomputed value. Nothing it received counts as verified
+// until verify returns without error.
+type sink interface {
+	entries(es []RawEntry) error
+	tile(w TileWrite) error
+}
+
+// verifyChunk is how many entries verify reads at a time.
+const verifyChunk = 4096
+
+// leafChunk is a run of entries with their leaf hashes.
+type leafChunk struct {
+	start  uint64
+	want   int
+	es     []RawEntry
+	leaves []tlog.Hash
+	err    error
+}
+
+// readLeaves reads entries [0, size) ahead of the verifier and hashes them,
+// so that reading, hashing and building the tree overlap.
+func readLeaves(ctx context.Context, src Source, size uint64) <-chan leafChunk {
+	out := make(chan leafChunk, 4)
+	go func() {
+		defer close(out)
+		for next := uint64(0); next < size; next += verifyChunk {
+			c := leafChunk{start: next, want: int(min(verifyChunk, size-next))}
+			c.es, c.err = src.Entries(ctx, next, c.want)
+			if c.err == nil {
+				c.leaves = make([]tlog.Hash, len(c.es))
+				for i, e := range c.es {
+					c.leaves[i] = tlog.RecordHash(e.Data)
+				}
+			}
+			select {
+			case out <- c:
+			case <-ctx.Done():
+				return
+			}
+			if c.err != nil || len(c.es) < c.want {
+				return
+			}
+		}
+	}()
+	return out
+}
+
+func verify(ctx context.Context, src Source, vkey string, progress func(done, total uint64), out sink) (VerifyReport, error) {
 	size, root, err := src.Head(ctx)
 	if err != nil {
 		return VerifyReport{}, fmt.Errorf("read head: %w", err)
@@ -66,8 +119,6 @@ func Verify(ctx context.Context, src Source, vkey string, progress func(done, to
 		want = append(want, cpAt{s, r})
 	}
 	e := &edge{}
-	const chunk = 4096
-	next := uint64(0)
 	ci := 0
 	checkCheckpoints := func() error {
 		for ci < len(want) && want[ci].size <= e.size {
@@ -87,22 +138,38 @@ func Verify(ctx context.Context, src Source, vkey string, progress func(done, to
 	if err := checkCheckpoints(); err != nil {
 		return VerifyReport{}, err
 	}
-	for next < size {
-		n := int(min(chunk, size-next))
-		es, err := src.Entries(ctx, next, n)
-		if err != nil {
-			return VerifyReport{}, fmt.Errorf("read entries from %d: %w", next, err)
+	checkTile := func(w TileWrite) error {
+		if err := compareTile(ctx, src, w); err != nil {
+			return err
 		}
-		for _, re := range es {
+		if out != nil {
+			return out.tile(w)
+		}
+		return nil
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	chunks := readLeaves(rctx, src, size)
+	defer func() {
+		// Stop the reader and wait for it, so no read outlives the call.
+		cancel()
+		for range chunks {
+		}
+	}()
+	next := uint64(0)
+	for c := range chunks {
+		if c.err != nil {
+			return VerifyReport{}, fmt.Errorf("read entries from %d: %w", c.start, c.err)
+		}
+		for i, re := range c.es {
 			if re.Index != next {
 				return VerifyReport{}, &TamperError{Index: next, Reason: "entry is missing"}
 			}
 			// One leaf at a time, so checkpoints inside a chunk are checked
 			// at their exact size; only completed tiles are compared here.
 			var terr error
-			e.appendLeaf(tlog.RecordHash(re.Data), func(w TileWrite) {
+			e.appendLeaf(c.leaves[i], func(w TileWrite) {
 				if terr == nil {
-					terr = compareTile(ctx, src, w)
+					terr = checkTile(w)
 				}
 			})
 			if terr != nil {
@@ -113,8 +180,13 @@ func Verify(ctx context.Context, src Source, vkey string, progress func(done, to
 				return VerifyReport{}, err
 			}
 		}
-		if len(es) < n {
+		if len(c.es) < c.want {
 			return VerifyReport{}, &TamperError{Index: next, Reason: "entry is missing (the log was truncated or an entry deleted)"}
+		}
+		if out != nil {
+			if err := out.entries(c.es); err != nil {
+				return VerifyReport{}, err
+			}
 		}
 		if progress != nil {
 			progress(next, size)
@@ -122,6 +194,12 @@ func Verify(ctx context.Context, src Source, vkey string, progress func(done, to
 		if err := ctx.Err(); err != nil {
 			return VerifyReport{}, err
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return VerifyReport{}, err
+	}
+	if next < size {
+		return VerifyReport{}, &TamperError{Index: next, Reason: "entry is missing (the log was truncated or an entry deleted)"}
 	}
 	if extra, err := src.Entries(ctx, size, 1); err == nil && len(extra) > 0 {
 		return VerifyReport{}, &TamperError{Index: size, Reason: "an entry exists beyond the recorded head"}
@@ -131,7 +209,7 @@ func Verify(ctx context.Context, src Source, vkey string, progress func(done, to
 			continue
 		}
 		w := TileWrite{Level: uint64(level), Index: edgeTileIndex(e.size, level), Width: t.width(), Data: t.encode()}
-		if err := compareTile(ctx, src, w); err != nil {
+		if err := checkTile(w); err != nil {
 			return VerifyReport{}, err
 		}
 	}

@@ -96,6 +96,31 @@ func (s *Store) LedgerTile(ctx context.Context, level, index uint64) (int, []byt
 	return w, data, nil
 }
 
+// LedgerTileHashes implements ledger.Store. Tile data is stored out of
+// line without compression (migration 0007), so PostgreSQL fetches only
+// the chunks that hold the requested bytes.
+func (s *Store) LedgerTileHashes(ctx context.Context, level, index uint64, offsets []int) (int, []byte, error) {
+	if len(offsets) > ledger.MaxTileHashes {
+		return 0, nil, fmt.Errorf("read tile hashes: %d offsets, at most %d", len(offsets), ledger.MaxTileHashes)
+	}
+	starts := make([]int32, len(offsets))
+	for i, o := range offsets {
+		starts[i] = int32(o + 1) // substring counts from 1
+	}
+	var w int
+	var hashes []byte
+	err := s.pool.QueryRow(ctx, `SELECT width, (SELECT string_agg(substring(data FROM o FOR 32), ''::bytea ORDER BY n)
+		FROM unnest($3::int4[]) WITH ORDINALITY AS u(o, n))
+		FROM ledger_tiles WHERE level = $1 AND idx = $2`, int64(level), int64(index), starts).Scan(&w, &hashes)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil, ledger.ErrNotFound
+	}
+	if err != nil {
+		return 0, nil, fmt.Errorf("read tile hashes: %w", err)
+	}
+	return w, hashes, nil
+}
+
 // LedgerEntries implements ledger.Store.
 func (s *Store) LedgerEntries(ctx context.Context, start uint64, n int) ([]ledger.RawEntry, error) {
 	rows, err := s.pool.Query(ctx, `SELECT idx, data FROM ledger_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx`, int64(start), int64(start)+int64(n))

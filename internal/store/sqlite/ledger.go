@@ -138,6 +138,43 @@ func (s *Store) LedgerTile(ctx context.Context, level, index uint64) (int, []byt
 	return w, data, nil
 }
 
+// LedgerTileHashes implements ledger.Store. The statement always asks for
+// MaxTileHashes slices so that it is prepared once; unused ones read the
+// first hash again.
+func (s *Store) LedgerTileHashes(ctx context.Context, level, index uint64, offsets []int) (int, []byte, error) {
+	if len(offsets) > ledger.MaxTileHashes {
+		return 0, nil, fmt.Errorf("read tile hashes: %d offsets, at most %d", len(offsets), ledger.MaxTileHashes)
+	}
+	args := make([]any, 0, ledger.MaxTileHashes+2)
+	for i := 0; i < ledger.MaxTileHashes; i++ {
+		o := 0
+		if i < len(offsets) {
+			o = offsets[i]
+		}
+		args = append(args, o+1) // substr counts from 1
+	}
+	args = append(args, int64(level), int64(index))
+	var w int
+	var cols [ledger.MaxTileHashes][]byte
+	dest := make([]any, 0, ledger.MaxTileHashes+1)
+	dest = append(dest, &w)
+	for i := range cols {
+		dest = append(dest, &cols[i])
+	}
+	err := s.hashStmt.QueryRowContext(ctx, args...).Scan(dest...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil, ledger.ErrNotFound
+	}
+	if err != nil {
+		return 0, nil, fmt.Errorf("read tile hashes: %w", err)
+	}
+	out := make([]byte, 0, len(offsets)*tlog.HashSize)
+	for i := range offsets {
+		out = append(out, cols[i]...)
+	}
+	return w, out, nil
+}
+
 // LedgerEntries implements ledger.Store.
 func (s *Store) LedgerEntries(ctx context.Context, start uint64, n int) ([]ledger.RawEntry, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT idx, data FROM ledger_entries WHERE idx >= ? AND idx < ? ORDER BY idx`, int64(start), int64(start)+int64(n))
@@ -260,4 +297,15 @@ func scanCheckpoints(rows *sql.Rows) ([]ledger.Checkpoint, error) {
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// hashQuery selects the width and MaxTileHashes 32-byte slices of a tile.
+func hashQuery() string {
+	var b strings.Builder
+	b.WriteString("SELECT width")
+	for i := 0; i < ledger.MaxTileHashes; i++ {
+		fmt.Fprintf(&b, ", substr(data, ?, %d)", tlog.HashSize)
+	}
+	b.WriteString(" FROM ledger_tiles WHERE level = ? AND idx = ?")
+	return b.String()
 }

@@ -43,8 +43,9 @@ type Store struct {
 	r    *sql.DB // read-only pool
 	keys *sql.DB // the key store, kept apart from payloads
 	path string
-	// tileStmt is prepared once: proofs read a tile on every cache miss.
-	tileStmt *sql.Stmt
+	// tileStmt and hashStmt are prepared once: proofs read tiles on every
+	// cache miss.
+	tileStmt, hashStmt *sql.Stmt
 }
 
 // Open opens or creates the database in dir and applies migrations.
@@ -93,6 +94,10 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 	if s.tileStmt, err = r.PrepareContext(ctx, `SELECT width, data FROM ledger_tiles WHERE level = ? AND idx = ?`); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("prepare tile read: %w", err)
+	}
+	if s.hashStmt, err = r.PrepareContext(ctx, hashQuery()); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("prepare tile hash read: %w", err)
 	}
 	// Only the attest user may read the databases; SQLite gives its WAL and
 	// journal files the same mode.
@@ -144,8 +149,10 @@ func (s *Store) Path() string { return s.path }
 
 // Close closes both pools.
 func (s *Store) Close() error {
-	if s.tileStmt != nil {
-		s.tileStmt.Close()
+	for _, st := range []*sql.Stmt{s.tileStmt, s.hashStmt} {
+		if st != nil {
+			st.Close()
+		}
 	}
 	err := s.r.Close()
 	if werr := s.w.Close(); err == nil {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/attest-ai/attest/internal/ledger"
@@ -139,5 +141,51 @@ func TestBundleExportAndOfflineVerify(t *testing.T) {
 	_, other, _ := note.GenerateKey(nil, "attest.test/tamper")
 	if _, err := ledger.Verify(ctx, b, other, nil); err == nil {
 		t.Fatal("bundle verified under a foreign key")
+	}
+}
+
+// TestExportRefusesTamperedLedger checks that export verifies while it
+// writes: a tampered ledger is refused with the index, and nothing is left
+// in the output directory.
+func TestExportRefusesTamperedLedger(t *testing.T) {
+	ctx := context.Background()
+	dir, st, vkey := fixture(t)
+	if _, err := rawDB(t, dir).Exec(`UPDATE ledger_entries SET data = CAST(replace(CAST(data AS TEXT), 'req-000000000420', 'req-000000000421') AS BLOB) WHERE idx = 420`); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	_, err := ledger.Export(ctx, st, vkey, out, nil)
+	var te *ledger.TamperError
+	if !errors.As(err, &te) || te.Index != 420 {
+		t.Fatalf("export of a tampered ledger: %v, want a tamper error at 420", err)
+	}
+	if ents, _ := os.ReadDir(out); len(ents) != 0 {
+		t.Fatalf("refused export left %d files behind", len(ents))
+	}
+}
+
+func TestExportFiles(t *testing.T) {
+	ctx := context.Background()
+	_, st, vkey := fixture(t)
+	out := t.TempDir()
+	if _, err := ledger.Export(ctx, st, vkey, out, nil); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	filepath.WalkDir(out, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(out, p)
+			got = append(got, filepath.ToSlash(rel))
+		}
+		return err
+	})
+	want := []string{"checkpoint", "checkpoints/300", "checkpoints/600", "key.pub",
+		"tile/0/000", "tile/0/001", "tile/0/002.p/88", "tile/1/000.p/2",
+		"tile/entries/000", "tile/entries/001", "tile/entries/002.p/88"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("bundle files\n got %q\nwant %q", got, want)
+	}
+	if _, err := ledger.Export(ctx, st, vkey, out, nil); err == nil || !strings.Contains(err.Error(), "not empty") {
+		t.Fatalf("export into a non-empty directory: %v", err)
 	}
 }

@@ -4,6 +4,7 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -124,8 +125,38 @@ func testAppendAndProve(t *testing.T, st Store) {
 			t.Fatalf("consistency proof %d→%d does not verify: %v", old, size, err)
 		}
 	}
+	testTileHashes(t, st)
 	if _, err := l.InclusionProof(ctx, n, n); !errors.Is(err, ledger.ErrBadRange) {
 		t.Fatalf("proof past the end: got %v, want ErrBadRange", err)
+	}
+}
+
+// testTileHashes checks that reading hashes out of a tile returns the same
+// bytes as reading the whole tile.
+func testTileHashes(t *testing.T, st Store) {
+	ctx := context.Background()
+	for _, ti := range []uint64{0, 1} {
+		w, data, err := st.LedgerTile(ctx, 0, ti)
+		if err != nil {
+			t.Fatalf("tile 0/%d: %v", ti, err)
+		}
+		last := len(data) - tlog.HashSize
+		for _, offs := range [][]int{{0}, {last}, {32, 0, 8192, last}, {0, 32, 64, 96, 128, 160, 192, last}} {
+			gw, got, err := st.LedgerTileHashes(ctx, 0, ti, offs)
+			if err != nil {
+				t.Fatalf("tile 0/%d hashes %v: %v", ti, offs, err)
+			}
+			var want []byte
+			for _, o := range offs {
+				want = append(want, data[o:o+tlog.HashSize]...)
+			}
+			if gw != w || !bytes.Equal(got, want) {
+				t.Fatalf("tile 0/%d hashes %v: width %d, %x; want width %d, %x", ti, offs, gw, got, w, want)
+			}
+		}
+	}
+	if _, _, err := st.LedgerTileHashes(ctx, 0, 99, []int{0}); !errors.Is(err, ledger.ErrNotFound) {
+		t.Fatalf("hashes of a missing tile: got %v, want ErrNotFound", err)
 	}
 }
 
