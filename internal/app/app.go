@@ -219,6 +219,9 @@ func (a *App) Serve(ctx context.Context, l net.Listener) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn),
 	}
+	if _, err := a.RegisterGuardModels(ctx); err != nil {
+		return err
+	}
 	cpCtx, stopCP := context.WithCancel(ctx)
 	defer stopCP()
 	if _, err := a.Signer.Publish(ctx); err != nil {

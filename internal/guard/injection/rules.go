@@ -33,7 +33,7 @@ type ruleSpec struct {
 // harmful content.
 var ruleSpecs = []ruleSpec{
 	{"ignore_previous", 0.95, []string{
-		"ignor* disregard* forget* skip bypass overrid* overwrit* neglect omit discard abandon <4> previous prior above earlier preceding initial original all every your these those foregoing existing old <3> instruction* prompt* rule* direction* guideline* command* context message* task* order* directive* programming training constraint* restriction* polic* guidance",
+		"ignor* disregard* forget* skip bypass overrid* overwrit* neglect omit discard abandon <4> previous prior above earlier preceding initial original all every any your these those foregoing existing old last given <3> instruction* prompt* rule* direction* guideline* command* context message* task* order* directive* programming training constraint* restriction* polic* guidance safeguard* guardrail* safety security",
 		"ignor* disregard* forget* <1> previous prior above earlier preceding initial original foregoing <1> text content input conversation information everything",
 		"ignor* disregard* forget* <0> the all <0> above foregoing",
 		"disregard* <2> above previous prior preceding foregoing earlier",
@@ -68,6 +68,7 @@ var ruleSpecs = []ruleSpec{
 		"from <0> now <0> on",
 		"you <0> will would <0> now <0> act be respond answer",
 		"pretend* <1> to you <0> be are",
+		"pretend* <0> you <0> can have",
 		"act <0> as <1> unrestricted unfiltered evil jailbroken dan uncensored unethical rogue",
 		"roleplay* <1> as",
 		"role <0> play* <1> as",
@@ -95,18 +96,22 @@ var ruleSpecs = []ruleSpec{
 	{"no_restrictions", 0.75, []string{
 		"without no free ignor* bypass* remov* lift* disabl* <1> any all <1> restriction* limit* filter* censor* guideline* ethic* moral* safety rules boundar* constraint*",
 		"not <1> bound <1> by",
+		"no <0> rules guidelines restrictions limits filters boundaries",
 		"no <0> longer <2> restricted bound limited",
 	}},
 	{"stop_attention", 0.6, []string{
-		"stop attention important urgent achtung wichtig <0> stop new ignore ignor* now write say schreib* sag* print",
-		"^stop <0> :",
+		"stop stopp attention important urgent achtung wichtig <0> stop stopp new ignore ignor* now write say schreib* sag* print",
+		"^stop ^stopp <0> :",
 	}},
 	{"forced_output", 0.55, []string{
 		"just only now instead simply <2> say write print output state respond reply answer schreib* sag*",
 		"say state write include <1> that <0> you i <0> hate love",
 		"repeat <0> after <0> me",
+		"repeat* <2> everything all <2> i <0> said say told wrote",
 		"respond answer reply <1> only <2> with",
 		"confirm <1> by <0> saying",
+		"^say ^state ^claim <0> that",
+		"say answer <0> yes no",
 	}},
 	{"opposite", 0.6, []string{
 		"do <1> the <0> opposite",
@@ -145,6 +150,42 @@ var ruleSpecs = []ruleSpec{
 	}},
 	{"evade_detection", 0.7, []string{
 		"avoid* evad* escap* bypass* circumvent* <2> detection police authorit* law taxes tax security filters monitoring",
+	}},
+	// Requests for harmful content, as a request verb with the wrong done
+	// or the harmful text to produce as its object. The rules above name
+	// a topic; these name an intent, which benign requests on the same
+	// topics (its history, how to prevent it) lack.
+	{"harm_howto", 0.6, []string{
+		"how way* step* guide* tutorial* instruction* plan strateg* tips method* techniqu* tactic* <3> hack* steal* kill* murder* poison* launder* smuggl* traffick* counterfeit* forg* extort* blackmail* brib* scam* defraud* embezzl* kidnap* stalk* harass* manipulat* cheat* shoplift* sabotag* vandaliz* pirat* evad* dox* impersonat* tamper* coerc* indoctrinat* radicaliz* enslav* torture* bully* groom*",
+	}},
+	{"harm_produce", 0.6, []string{
+		"^write* ^create* ^draft* ^generate* ^compose* ^design* ^produce* ^make ^craft* ^develop* ^post* ^publish* ^give* ^provide* <4> defamat* slander* libel* fake fraudulent phishing scam* hateful racist sexist xenophob* homophob* threatening harass* propaganda misleading deceptive fabricated false untrue explicit pornographic obscene extremist inflammatory manipulative malicious abusive persuasive convincing malware* ransomware* keylog* spyware* trojan* botnet* rootkit* virus* worm*",
+	}},
+	{"harm_promote", 0.55, []string{
+		"promot* glorif* encourag* normaliz* justif* prais* celebrat* advocat* incit* condon* <3> violence genocide terror* suicide self anorexi* bulimi* drug* abuse hatred racism discriminat* extremis* slavery pedophil* rape crime* killing cruelty gambl* eating",
+	}},
+	{"harm_covert", 0.6, []string{
+		"without <2> consent permission knowledge authoriz* approval",
+		"without avoid* evad* escap* <1> getting being <0> caught detected noticed traced",
+		"surreptit* covert* untraceab* undetectab* illegally unlawfully",
+		"unauthori* <1> access entry use",
+	}},
+	// Text that steers away from the documents an application supplied,
+	// the usual shape of injection into retrieval-augmented answers.
+	{"context_override", 0.7, []string{
+		"ignor* disregard* <3> article* document* context sources",
+		"not <0> by from in <0> the <1> provided given article* document* context sources",
+		"not <0> look* use* answer* <4> article* document* context sources",
+		"despite regardless <3> told instruct* rules guidelines",
+		"by from with <1> your own <0> knowledge",
+	}},
+	// A finished task followed by a new one, and a request to invent.
+	{"task_switch", 0.6, []string{
+		"that this <0> is was <0> enough done",
+		"das dies <0> ist war <0> erledigt genug",
+		"^now ^nun ^jetzt <2> write* schreib* verfass* show zeig* say sag* tell answer beantworte*",
+		"make <0> something <0> up",
+		"untrue unwahre* false falsche* <1> headline* statement* claim* answer* überschrift* behauptung*",
 	}},
 	// Markers of chat templates and tool syntax; their punctuation is
 	// matched on the normalised text rather than on words.

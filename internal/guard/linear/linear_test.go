@@ -108,3 +108,24 @@ func TestThreeClassScores(t *testing.T) {
 		}
 	}
 }
+
+func TestRatios(t *testing.T) {
+	// Bucket 1 occurs only in positives, bucket 2 in both alike, bucket 3
+	// only in negatives; repeats within an example count once.
+	xs := []Example{
+		{Buckets: []uint32{1, 2, 1}, Class: 1},
+		{Buckets: []uint32{1, 2}, Class: 1},
+		{Buckets: []uint32{2, 3}, Class: 0},
+		{Buckets: []uint32{2, 3}, Class: 0},
+	}
+	r := Ratios(xs, 4)
+	if len(r) != 16 {
+		t.Fatalf("%d ratios", len(r))
+	}
+	if r[1] < 0.5 || r[3] < 0.5 {
+		t.Errorf("one-class buckets have ratios %v and %v", r[1], r[3])
+	}
+	if r[2] > 0.01 || r[0] > 0.01 {
+		t.Errorf("shared and unused buckets have ratios %v and %v", r[2], r[0])
+	}
+}

@@ -21,6 +21,9 @@ type Options struct {
 	Rate   float64 // initial learning rate; default 0.2
 	L2     float64 // weight decay per example; default 1e-6
 	Seed   uint64  // shuffling seed; training is deterministic for a seed
+	// Rates, when set, scales the learning rate of each bucket, as from
+	// Ratios; unit features keep the plain rate.
+	Rates []float32
 }
 
 // Train fits m to the examples by stochastic gradient descent on the
@@ -79,8 +82,12 @@ func Train(m *Model, xs []Example, o Options) {
 			}
 			for _, b := range x.Buckets {
 				row := m.W[int(b&mask)*k:]
+				g := lr * w * v
+				if o.Rates != nil {
+					g *= o.Rates[b&mask]
+				}
 				for c := range k {
-					row[c] = row[c]*decay - lr*w*v*grad[c]
+					row[c] = row[c]*decay - g*grad[c]
 				}
 			}
 			for _, b := range x.Unit {
@@ -91,6 +98,42 @@ func Train(m *Model, xs []Example, o Options) {
 			}
 		}
 	}
+}
+
+// Ratios returns, for each bucket of a binary model with bits bits, how
+// far the presence of its features in xs leans to one class: the absolute
+// log ratio of the (add-one smoothed) shares of the two classes' feature
+// occurrences that fall in the bucket. As learning rates (Options.Rates)
+// they train the model as if every feature were scaled by its ratio, as
+// in NBSVM (Wang and Manning, 2012): features that mostly occur in one
+// class move fast, features common to both barely move, which suits a
+// small data set with many n-grams shared by both classes.
+func Ratios(xs []Example, bits uint8) []float32 {
+	n := 1 << bits
+	mask := uint32(n - 1)
+	var count [2][]float64
+	count[0], count[1] = make([]float64, n), make([]float64, n)
+	var total [2]float64
+	seen := make([]int32, n) // 1 + the last example a bucket was counted for
+	for i, x := range xs {
+		c := min(max(x.Class, 0), 1)
+		for _, b := range x.Buckets {
+			b &= mask
+			if seen[b] == int32(i)+1 {
+				continue
+			}
+			seen[b] = int32(i) + 1
+			count[c][b]++
+			total[c]++
+		}
+	}
+	r := make([]float32, n)
+	for b := range r {
+		pos := (count[1][b] + 1) / (total[1] + 1)
+		neg := (count[0][b] + 1) / (total[0] + 1)
+		r[b] = float32(math.Abs(math.Log(pos / neg)))
+	}
+	return r
 }
 
 // Probabilities turns raw scores into class probabilities in place.

@@ -1,6 +1,7 @@
 package pii
 
 import (
+	"slices"
 	"strings"
 	"sync"
 )
@@ -190,6 +191,9 @@ func (sc *scan) addressLine(ls, le int, g *gazetteer) {
 		} else {
 			end = tailOnLine(t, end, lineEnd(t, end, 128), g)
 			sc.letterHead(end, g)
+			if strings.Trim(t[ls:start], " \t\r>") == "" {
+				sc.headAbove(start)
+			}
 		}
 		if hasContext(t, start, end, addressContext) {
 			score = boost(score, true)
@@ -446,6 +450,38 @@ func (sc *scan) letterHead(end int, g *gazetteer) {
 	}
 }
 
+// headAbove drops the places that the name model found alone on the two
+// lines above a letter-head street line: a letter head names the person,
+// their title and their company there, and the town comes below the
+// street ("Enigmaio", "Placeilivecom").
+func (sc *scan) headAbove(start int) {
+	t := sc.t
+	le := strings.LastIndexByte(t[max(0, start-128):start], '\n')
+	if le < 0 {
+		return
+	}
+	le += max(0, start-128)
+	for range 2 {
+		ls := strings.LastIndexByte(t[max(0, le-65):le], '\n') + 1
+		if ls == 0 && le > 65 {
+			return
+		}
+		ls += max(0, le-65)
+		line := strings.Trim(t[ls:le], " \t\r>")
+		if line == "" {
+			return
+		}
+		a := ls + strings.Index(t[ls:le], line)
+		sc.found = slices.DeleteFunc(sc.found, func(f Finding) bool {
+			return f.Type == Location && f.Start == a && f.End == a+len(line)
+		})
+		if ls == 0 {
+			return
+		}
+		le = ls - 1
+	}
+}
+
 // headLine classifies one line under a letter-head street line and reports
 // whether it belonged to the address.
 func (sc *scan) headLine(toks []ntok) bool {
@@ -472,7 +508,11 @@ func (sc *scan) headLine(toks []ntok) bool {
 			return false // "Mobile: 0688 843 79 56" ends the address
 		}
 	}
-	sc.add(Location, toks[0].s, toks[words-1].e, 0.9)
+	ps, pe := toks[0].s, toks[words-1].e
+	// The layout says this line is a town or a country, which outweighs
+	// the name model's guess that a word of it is a person ("Broomfield").
+	sc.found = slices.DeleteFunc(sc.found, func(f Finding) bool { return f.Type == Person && ps <= f.Start && f.End <= pe })
+	sc.add(Location, ps, pe, 0.9)
 	return true
 }
 

@@ -1,6 +1,7 @@
 package pii
 
 import (
+	"bytes"
 	_ "embed"
 	"fmt"
 	"sync"
@@ -18,6 +19,11 @@ import (
 //
 //go:embed names.bin
 var nameModelFile []byte
+
+// NameModelFile returns a copy of the embedded model file, whose SHA-256
+// is NameModelSHA256, so that it can be signed and registered as a model
+// version.
+func NameModelFile() []byte { return bytes.Clone(nameModelFile) }
 
 // NameModel returns the embedded name model after checking its digest.
 var NameModel = sync.OnceValues(func() (*linear.Model, error) {

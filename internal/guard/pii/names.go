@@ -178,6 +178,7 @@ type nameRun struct {
 	toks   []ntok
 	after  []ntok // up to two tokens after the run
 	phrase uint16 // bit k: token k is part of a known multi-word place
+	prep   bool   // a preposition of place stands right before the run
 	// The classifier's label of each token (-1: a connector, which takes
 	// its neighbours' label) and its probability.
 	label [maxRunTokens]int8
@@ -794,6 +795,7 @@ func (sc *scan) classifyNames(runs []nameRun, m *linear.Model) {
 	for ri := range runs {
 		r := &runs[ri]
 		sc.ops += len(r.toks)
+		r.prep = placePrepBefore(r)
 		for k := range r.toks {
 			if r.toks[k].flags&gConnector != 0 && !r.toks[k].upper {
 				r.label[k] = -1
@@ -807,6 +809,12 @@ func (sc *scan) classifyNames(runs []nameRun, m *linear.Model) {
 				if scores[c] > scores[best] {
 					best = c
 				}
+			}
+			// After "in", "from" or "near" an unfamiliar word that the
+			// model thinks more likely a place than a person is a place
+			// even when it leans towards neither.
+			if best == labelO && r.prep && scores[labelLocation] >= prepPlaceProb && scores[labelLocation] > scores[labelPerson] {
+				best = labelLocation
 			}
 			r.label[k], r.prob[k] = int8(best), scores[best]
 		}
@@ -955,6 +963,31 @@ func containsToken(s, w string) bool {
 // recall for more precision here.
 const minPlaceProb = 0.6
 
+// prepPlaceProb is the least probability of a place right after a
+// preposition of place ("in Flateyri", "from Kenosha"). The preposition
+// is evidence that the model, which weighs it against many other
+// features, undervalues for towns it has never seen; such a place also
+// gets the context boost that other recognisers give their cue words.
+const prepPlaceProb = 0.4
+
+// placePreps are the prepositions that put a place right after them.
+// "to" and "at" are left out: people and companies follow them as often.
+var placePreps = sync.OnceValue(func() *wordTable {
+	words := strings.Fields("in from near")
+	t := newWordTable(len(words))
+	for _, w := range words {
+		t.add(hashLower(w), 1)
+	}
+	return t
+})
+
+// placePrepBefore reports whether the word right before a run is a
+// preposition of place.
+func placePrepBefore(r *nameRun) bool {
+	m := len(r.before)
+	return m > 0 && r.before[m-1].kind == tWord && !r.before[m-1].upper && placePreps().get(r.before[m-1].h) != 0
+}
+
 func (sc *scan) emitNames(r *nameRun) {
 	labels, probs := r.label[:len(r.toks)], r.prob[:len(r.toks)]
 	n := len(r.toks)
@@ -980,6 +1013,9 @@ func (sc *scan) emitNames(r *nameRun) {
 		typ, score := Person, sum/float64(cnt)
 		if l == labelLocation {
 			typ = Location
+		}
+		if typ == Location && r.prep {
+			score = boost(score, true)
 		}
 		if typ == Location && score < minPlaceProb {
 			continue

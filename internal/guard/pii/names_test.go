@@ -3,6 +3,8 @@ package pii
 import (
 	"slices"
 	"testing"
+
+	"github.com/attest-ai/attest/internal/guard/linear"
 )
 
 // TestNameRuns covers the handling of runs of capitalised words: ordinary
@@ -54,5 +56,51 @@ func TestListJoint(t *testing.T) {
 		if got := listJoint(tt.s, 0, len(tt.s)); got != tt.want {
 			t.Errorf("listJoint(%q) = %v, want %v", tt.s, got, tt.want)
 		}
+	}
+}
+
+// biasedScanner returns a scanner whose name model ignores every feature
+// and gives each word the same class probabilities, from the biases of
+// O, PERSON and LOCATION, so that tests see the rules around the model.
+func biasedScanner(t *testing.T, o, person, place float32) *Scanner {
+	t.Helper()
+	m := linear.New(NameModelBits, nameClasses)
+	m.Bias[labelO], m.Bias[labelPerson], m.Bias[labelLocation] = o, person, place
+	s, err := NewScanner(Options{NameModel: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestPlacePreposition checks that a preposition of place tips a word the
+// model is unsure of towards LOCATION, and that nothing else does.
+func TestPlacePreposition(t *testing.T) {
+	// Probabilities O 0.47, PERSON 0.10, LOCATION 0.43.
+	s := biasedScanner(t, 0.5, -1, 0.4)
+	for _, tt := range []struct {
+		text string
+		want []string
+	}{
+		{"The festival was held in Vorðufell last year.", []string{"Vorðufell"}},
+		{"My grandmother came from Skarðsvík, a fishing village.", []string{"Skarðsvík"}},
+		{"We rented a cabin near Tjørnuvík for the week.", []string{"Tjørnuvík"}},
+		{"She sent the parcel to Vorðufell yesterday.", nil},
+		{"Vorðufell sent the parcel yesterday.", nil},
+	} {
+		var got []string
+		for _, f := range s.Scan(tt.text) {
+			if f.Type == Location {
+				got = append(got, tt.text[f.Start:f.End])
+			}
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%q: places %q, want %q", tt.text, got, tt.want)
+		}
+	}
+	// The preposition does not overrule a model that prefers a person.
+	s = biasedScanner(t, 0.5, 0.45, 0.4)
+	if f := s.Scan("I'm in Vorðufell now."); slices.ContainsFunc(f, func(f Finding) bool { return f.Type == Location }) {
+		t.Errorf("a word more likely a person became a place: %+v", f)
 	}
 }

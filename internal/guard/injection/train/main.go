@@ -1,7 +1,9 @@
 // Command train fits the prompt-injection classifier of package injection
 // from a JSON-lines data set ({"text", "label", "source"} per line),
-// reports stratified cross-validation, and writes the model file and a Go
-// file holding its digest and default thresholds.
+// reports cross-validation twice, with folds stratified by source and
+// label and with near-duplicate texts also kept in one fold, and writes
+// the model file and a Go file holding its digest and the default
+// thresholds, taken from the second, stricter, cross-validation.
 //
 // Run it from the repository root:
 //
@@ -37,7 +39,7 @@ func run(args []string, stdout io.Writer) error {
 	data := fs.String("data", "../shared/data/injection/dev.jsonl", "JSON-lines data set")
 	out := fs.String("out", "internal/guard/injection/model.bin", "model file to write")
 	digest := fs.String("digest", "", "Go file for the digest and thresholds (default: model_digest.go beside -out)")
-	folds := fs.Int("folds", 5, "cross-validation folds, stratified by source and label (0 to skip)")
+	folds := fs.Int("folds", 5, "cross-validation folds (0 to skip)")
 	epochs := fs.Int("epochs", injection.TrainOptions.Epochs, "training passes")
 	rate := fs.Float64("rate", injection.TrainOptions.Rate, "initial learning rate")
 	l2 := fs.Float64("l2", injection.TrainOptions.L2, "weight decay")
@@ -52,7 +54,9 @@ func run(args []string, stdout io.Writer) error {
 	opts.Epochs, opts.Rate, opts.L2 = *epochs, *rate, *l2
 	block, flagAt := 0.5, 0.3
 	if *folds > 1 {
-		block, flagAt = report(recs, injection.CrossValidate(recs, *folds, opts), stdout)
+		report("folds stratified by source and label", recs, injection.CrossValidate(recs, injection.Folds(recs, *folds), opts), stdout)
+		grouped := injection.GroupedFolds(recs, injection.NearDuplicates(recs), *folds)
+		block, flagAt = report("near-duplicates kept in one fold", recs, injection.CrossValidate(recs, grouped, opts), stdout)
 	}
 	m := injection.Train(recs, opts)
 	b, err := m.MarshalBinary()
@@ -73,8 +77,9 @@ package injection
 // ModelSHA256 is the SHA-256 of model.bin.
 const ModelSHA256 = %q
 
-// Thresholds derived by cross-validation on the training data: about 1%%
-// and 5%% false positives.
+// Thresholds derived by cross-validation on the training data, with
+// near-duplicate texts kept in one fold: about 1%% and 5%% false
+// positives.
 const (
 	DefaultBlockThreshold = %.4f
 	DefaultFlagThreshold  = %.4f
@@ -114,14 +119,14 @@ func load(path string) ([]injection.Record, error) {
 
 // report prints the cross-validated figures and returns the thresholds
 // for 1% and 5% false positives.
-func report(recs []injection.Record, scores []float64, w io.Writer) (float64, float64) {
+func report(title string, recs []injection.Record, scores []float64, w io.Writer) (float64, float64) {
 	labels := make([]int, len(recs))
 	for i, r := range recs {
 		labels[i] = r.Label
 	}
 	roc := injection.Evaluate(scores, labels)
-	fmt.Fprintf(w, "cross-validation stratified by source and label (%d attacks, %d benign): AUC %.4f, TPR %.3f at 1%% FPR (threshold %.4f), TPR %.3f at 5%% FPR (threshold %.4f)\n",
-		roc.Positive, roc.Negative, roc.AUC, roc.TPRAt1, roc.Thresh1, roc.TPRAt5, roc.Thresh5)
+	fmt.Fprintf(w, "cross-validation, %s (%d attacks, %d benign): AUC %.4f, TPR %.3f at 1%% FPR (threshold %.4f), TPR %.3f at 5%% FPR (threshold %.4f)\n",
+		title, roc.Positive, roc.Negative, roc.AUC, roc.TPRAt1, roc.Thresh1, roc.TPRAt5, roc.Thresh5)
 	// False positives per benign source at the 1% threshold.
 	per := map[string][2]int{}
 	for i, r := range recs {
