@@ -40,25 +40,30 @@ type Review struct {
 	CompletedBy string `json:"completed_by,omitempty"`
 	Items       int    `json:"items"`
 	Decided     int    `json:"decided"`
-	Revoked     int    `json:"revoked"`
+	// Revoked counts the keys and console users the campaign revoked.
+	Revoked int `json:"revoked"`
 }
 
-// ReviewItem is one principal under review: an API key, or a role with the
-// keys that hold it.
+// ReviewItem is one principal under review: an API key, a console user, or
+// a role with the keys and users that hold it.
 type ReviewItem struct {
 	Review string `json:"review"`
-	// ID is "key:<key id>" or "role:<role>".
+	// ID is "key:<key id>", "user:<name>" or "role:<role>".
 	ID        string           `json:"id"`
-	Kind      string           `json:"kind"` // "key" or "role"
+	Kind      string           `json:"kind"` // "key", "user" or "role"
 	Tenant    string           `json:"tenant,omitempty"`
 	Name      string           `json:"name"`
 	Role      Role             `json:"role"`
 	ActorKind ledger.ActorKind `json:"actor_kind,omitempty"`
-	// Holders are the key ids that hold a role item's role.
+	// Holders are who hold a role item's role: key ids, and console users
+	// as "user:<name>".
 	Holders     []string     `json:"holders,omitempty"`
 	Permissions []Permission `json:"permissions,omitempty"`
-	LastUsed    time.Time    `json:"last_used,omitzero"`
-	Decision    string       `json:"decision,omitempty"`
+	// SignIn is how a user item signs in: password, oidc or both.
+	SignIn []string `json:"sign_in,omitempty"`
+	// LastUsed is a user item's last sign-in.
+	LastUsed time.Time `json:"last_used,omitzero"`
+	Decision string    `json:"decision,omitempty"`
 	// Note is the reviewer's reason. It stays in the store and never goes
 	// into the ledger, which gets only the decision.
 	Note      string    `json:"note,omitempty"`
@@ -79,14 +84,15 @@ type ReviewStore interface {
 }
 
 // Reviews runs access-review campaigns. Decisions to revoke are applied
-// through the key service when the campaign completes, and completion is
-// recorded in the ledger as evidence.
+// through the key service and the console's user directory when the
+// campaign completes, and completion is recorded in the ledger as evidence.
 type Reviews struct {
-	st   ReviewStore
-	keys Store
-	svc  *Service
-	log  ledger.Appender
-	now  func() time.Time
+	st    ReviewStore
+	keys  Store
+	svc   *Service
+	users UserDirectory // nil: campaigns cover keys and roles only
+	log   ledger.Appender
+	now   func() time.Time
 }
 
 // NewReviews returns the campaign service.
@@ -122,8 +128,8 @@ func newReviewID(t time.Time) string {
 	return "ar-" + t.Format("20060102") + "-" + hex.EncodeToString(b)
 }
 
-// Start opens a campaign listing every active key in scope and every role
-// that active keys hold.
+// Start opens a campaign listing every active key and enabled console user
+// in scope, and every role they hold.
 func (s *Reviews) Start(ctx context.Context, by Principal, req StartRequest) (Review, []ReviewItem, error) {
 	if err := canReview(by); err != nil {
 		return Review{}, nil, err
@@ -146,6 +152,14 @@ func (s *Reviews) Start(ctx context.Context, by Principal, req StartRequest) (Re
 		items = append(items, ReviewItem{Review: r.ID, ID: "key:" + k.ID, Kind: "key", Tenant: k.Tenant, Name: k.Name, Role: k.Role, ActorKind: k.ActorKind})
 		holders[k.Role] = append(holders[k.Role], k.ID)
 	}
+	users, err := s.userItems(ctx, r.ID, req.Tenant)
+	if err != nil {
+		return Review{}, nil, err
+	}
+	for _, it := range users {
+		holders[it.Role] = append(holders[it.Role], it.ID)
+	}
+	items = append(items, users...)
 	for _, role := range Roles {
 		if len(holders[role]) == 0 {
 			continue
@@ -153,11 +167,11 @@ func (s *Reviews) Start(ctx context.Context, by Principal, req StartRequest) (Re
 		items = append(items, ReviewItem{Review: r.ID, ID: "role:" + string(role), Kind: "role", Name: string(role), Role: role, Holders: holders[role], Permissions: grants[role]})
 	}
 	if len(items) == 0 {
-		return Review{}, nil, fmt.Errorf("%w: no active keys in scope to review", ErrInvalidRequest)
+		return Review{}, nil, fmt.Errorf("%w: no active keys or console users in scope to review", ErrInvalidRequest)
 	}
 	r.Items = len(items)
 	if _, err := s.log.Append(ctx, ledger.MustEvent(EventReviewStarted, reviewTenant(r), by.Actor(),
-		map[string]any{"review_id": r.ID, "scope": scopeName(r), "items": len(items), "due": r.Due}, ledger.Ref{Kind: "access_review", ID: r.ID})); err != nil {
+		map[string]any{"review_id": r.ID, "scope": scopeName(r), "items": len(items), "users": len(users), "due": r.Due}, ledger.Ref{Kind: "access_review", ID: r.ID})); err != nil {
 		return Review{}, nil, fmt.Errorf("record review start: %w", err)
 	}
 	if err := s.st.CreateReview(ctx, r, items); err != nil {
@@ -189,12 +203,19 @@ func (s *Reviews) Get(ctx context.Context, id string) (Review, []ReviewItem, err
 // List returns every campaign, newest first.
 func (s *Reviews) List(ctx context.Context) ([]Review, error) { return s.st.Reviews(ctx) }
 
-// ownsItem reports whether the item covers the reviewer's own credential.
+// ownsItem reports whether the item covers the reviewer's own key or
+// console user.
 func ownsItem(by Principal, it ReviewItem) bool {
-	if by.Kind != "key" {
+	own, held := "key:"+by.ID, by.ID
+	switch by.Kind {
+	case "key":
+	case kindUser:
+		own = userItemID(by.ID)
+		held = own
+	default:
 		return false
 	}
-	return it.ID == "key:"+by.ID || slices.Contains(it.Holders, by.ID)
+	return it.ID == own || slices.Contains(it.Holders, held)
 }
 
 // Decide records a reviewer's keep or revoke decision on one item.
@@ -243,14 +264,22 @@ func (s *Reviews) Decide(ctx context.Context, by Principal, reviewID, itemID, de
 	return it, nil
 }
 
+// itemRef is the item's subject in the ledger. A user is referred to as
+// the console's own events refer to it.
 func itemRef(it ReviewItem) ledger.Ref {
 	kind, id, _ := strings.Cut(it.ID, ":")
+	if kind == kindUser {
+		kind = "console_user"
+	}
 	return ledger.Ref{Kind: kind, ID: id}
 }
 
-// Complete applies every revocation through the key service and records
-// the campaign's completion. Every item must be decided first. Revoking a
-// role item revokes each key that held the role when the campaign began.
+// Complete applies every revocation and records the campaign's
+// completion. Every item must be decided first. Revoking a key revokes it
+// through the key service; revoking a user disables them and ends their
+// sessions; revoking a role does both to each key and user that held the
+// role when the campaign began. Revocations that would leave no enabled
+// console admin are refused before any is applied.
 func (s *Reviews) Complete(ctx context.Context, by Principal, reviewID string) (Review, error) {
 	if err := canReview(by); err != nil {
 		return Review{}, err
@@ -271,37 +300,64 @@ func (s *Reviews) Complete(ctx context.Context, by Principal, reviewID string) (
 	if len(undecided) > 0 {
 		return Review{}, fmt.Errorf("%w: decide %s first", ErrUndecided, strings.Join(undecided[:min(5, len(undecided))], ", "))
 	}
-	if slices.ContainsFunc(items, func(it ReviewItem) bool { return it.Decision == Revoke }) && !by.Role.Can(PermKeys) {
-		return Review{}, fmt.Errorf("%w: the review revokes access, which the %s role cannot apply; ask an admin to complete it", ErrForbidden, by.Role)
-	}
-	kept, revoked := 0, map[string]bool{}
-	for i := range items {
-		it := &items[i]
+	// Resolve every revocation to the keys and users it covers first, so
+	// that a refusal leaves nothing half applied.
+	kept, keys, seen := 0, 0, map[string]bool{}
+	var users []string
+	for _, it := range items {
 		if it.Decision == Keep {
 			kept++
 			continue
 		}
-		targets := it.Holders
-		if it.Kind == "key" {
-			targets = []string{strings.TrimPrefix(it.ID, "key:")}
-		}
-		for _, id := range targets {
-			if revoked[id] {
+		for _, t := range revokes(it) {
+			if seen[t] {
 				continue
 			}
-			if _, err := s.svc.Revoke(ctx, by, id); err != nil {
-				return Review{}, fmt.Errorf("revoke key %s: %w (completed revocations stay in force; fix the cause and complete again)", id, err)
+			seen[t] = true
+			if name, ok := strings.CutPrefix(t, kindUser+":"); ok {
+				users = append(users, name)
+			} else {
+				keys++
 			}
-			revoked[id] = true
+		}
+	}
+	if keys > 0 && !by.Role.Can(PermKeys) {
+		return Review{}, fmt.Errorf("%w: the review revokes access, which the %s role cannot apply; ask an admin to complete it", ErrForbidden, by.Role)
+	}
+	if len(users) > 0 {
+		if by.Role != RoleAdmin {
+			return Review{}, fmt.Errorf("%w: the review disables console users, which only an admin may do; ask an admin to complete it", ErrForbidden)
+		}
+		if s.users == nil {
+			return Review{}, errors.New("the review disables console users, but they cannot be reached from here; complete it from the console or with 'attest controls review complete'")
+		}
+		if err := s.keepsAnAdmin(ctx, users); err != nil {
+			return Review{}, err
+		}
+	}
+	done := map[string]bool{}
+	for i := range items {
+		it := &items[i]
+		if it.Decision == Keep {
+			continue
+		}
+		for _, t := range revokes(*it) {
+			if done[t] {
+				continue
+			}
+			if err := s.revoke(ctx, by, r, t); err != nil {
+				return Review{}, fmt.Errorf("%w (completed revocations stay in force; fix the cause and complete again)", err)
+			}
+			done[t] = true
 		}
 		it.Applied = s.now().UTC()
 		if err := s.st.UpdateReviewItem(ctx, *it); err != nil {
 			return Review{}, fmt.Errorf("store applied revocation: %w", err)
 		}
 	}
-	r.Completed, r.CompletedBy, r.Revoked = s.now().UTC(), by.Actor().ID, len(revoked)
+	r.Completed, r.CompletedBy, r.Revoked = s.now().UTC(), by.Actor().ID, keys+len(users)
 	if _, err := s.log.Append(ctx, ledger.MustEvent(EventReviewCompleted, reviewTenant(r), by.Actor(),
-		map[string]any{"review_id": r.ID, "scope": scopeName(r), "items": len(items), "kept": kept, "revoked_keys": len(revoked), "started": r.Started, "due": r.Due},
+		map[string]any{"review_id": r.ID, "scope": scopeName(r), "items": len(items), "kept": kept, "revoked_keys": keys, "revoked_users": len(users), "started": r.Started, "due": r.Due},
 		ledger.Ref{Kind: "access_review", ID: r.ID})); err != nil {
 		return Review{}, fmt.Errorf("record completion: %w", err)
 	}
@@ -309,4 +365,31 @@ func (s *Reviews) Complete(ctx context.Context, by Principal, reviewID string) (
 		return Review{}, fmt.Errorf("store completion: %w", err)
 	}
 	return r, nil
+}
+
+// revokes lists what a revoke decision on the item takes away: key ids,
+// and users as "user:<name>".
+func revokes(it ReviewItem) []string {
+	switch it.Kind {
+	case "key":
+		return []string{strings.TrimPrefix(it.ID, "key:")}
+	case kindUser:
+		return []string{it.ID}
+	}
+	return it.Holders
+}
+
+// revoke takes one key or user's access away. Each is its own ledger
+// event: key.revoked, or console.user_updated naming the campaign.
+func (s *Reviews) revoke(ctx context.Context, by Principal, r Review, target string) error {
+	if name, ok := strings.CutPrefix(target, kindUser+":"); ok {
+		if err := s.users.DisableUser(ctx, by.Actor(), name, "access review "+r.ID); err != nil {
+			return fmt.Errorf("disable console user %s: %w", name, err)
+		}
+		return nil
+	}
+	if _, err := s.svc.Revoke(ctx, by, target); err != nil {
+		return fmt.Errorf("revoke key %s: %w", target, err)
+	}
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/attest-ai/attest/internal/access"
@@ -327,14 +328,32 @@ func (v consoleReviews) Campaign(ctx context.Context, by access.Principal, id st
 	}
 	out := make([]console.CampaignItem, len(items))
 	for i, it := range items {
-		out[i] = console.CampaignItem{ID: it.ID, Name: it.Name, Kind: it.Kind, Role: string(it.Role), LastUsed: it.LastUsed, Decision: it.Decision, DecidedBy: it.DecidedBy}
+		out[i] = console.CampaignItem{ID: it.ID, Name: it.Name, Kind: it.Kind, Detail: itemDetail(it), Role: string(it.Role), LastUsed: it.LastUsed, Decision: it.Decision, DecidedBy: it.DecidedBy}
 	}
 	return campaign(r), out, nil
 }
 
+// itemDetail says where a principal belongs and, for a user, how they
+// sign in, so the reviewer can tell a password account from single sign-on.
+func itemDetail(it access.ReviewItem) string {
+	var parts []string
+	if it.Tenant != "" {
+		parts = append(parts, "tenant "+it.Tenant)
+	}
+	if len(it.SignIn) > 0 {
+		parts = append(parts, "signs in with "+strings.Join(it.SignIn, " or "))
+	}
+	if it.Kind == "role" {
+		parts = append(parts, fmt.Sprintf("%d holders", len(it.Holders)))
+	}
+	return strings.Join(parts, " · ")
+}
+
 // Decide implements console.AccessReviewsSource. Once every item is
-// decided it completes the campaign; if the reviewer may not revoke keys,
-// the decisions stand and an admin completes it through the API.
+// decided it completes the campaign; if the reviewer may not apply its
+// revocations, the decisions stand and an admin completes it through the
+// API. A refusal, such as disabling the last admin, leaves the campaign
+// open so a decision can be changed.
 func (v consoleReviews) Decide(ctx context.Context, by access.Principal, id, item, decision, note string) error {
 	if _, err := v.rv.Decide(ctx, by, id, item, decision, note); err != nil {
 		return consoleErr(err, access.ErrNotFound)
@@ -347,9 +366,15 @@ func (v consoleReviews) Decide(ctx context.Context, by access.Principal, id, ite
 		return nil
 	}
 	if _, err := v.rv.Complete(ctx, by, id); err != nil && !errors.Is(err, access.ErrForbidden) {
-		return fmt.Errorf("the decision is recorded, but completing the review failed: %w", err)
+		return &console.CompletionError{Err: err}
 	}
 	return nil
+}
+
+// Complete implements console.AccessReviewsSource.
+func (v consoleReviews) Complete(ctx context.Context, by access.Principal, id string) error {
+	_, err := v.rv.Complete(ctx, by, id)
+	return consoleErr(err, access.ErrNotFound)
 }
 
 // consoleAudit runs the real audit export for the console.

@@ -1,13 +1,17 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"html"
+	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -113,8 +117,17 @@ func TestConsoleAccessReview(t *testing.T) {
 	if !active() {
 		t.Fatal("the key was revoked before the review completed")
 	}
+	// alice, the signed-in admin, may not decide on her own access.
+	for _, own := range []string{"user:alice", "role:admin"} {
+		if code, _ := e.post("/access-reviews/"+rev.ID+"/items/"+url.PathEscape(own), url.Values{"decision": {"keep"}}); code != http.StatusConflict {
+			t.Fatalf("alice deciding %s: status %d, want 409", own, code)
+		}
+		if _, err := e.a.Reviews.Decide(ctx, admin, rev.ID, own, access.Keep, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, it := range items {
-		if it.ID != target {
+		if it.ID != target && it.ID != "user:alice" && it.ID != "role:admin" {
 			decide(it.ID, "keep")
 		}
 	}
@@ -130,6 +143,107 @@ func TestConsoleAccessReview(t *testing.T) {
 	}
 	if code, _ := e.get("/access-reviews/ar-none"); code != http.StatusNotFound {
 		t.Errorf("unknown review: status %d, want 404", code)
+	}
+}
+
+// consoleUser creates a console user as the users command does and signs
+// them in with a browser of their own.
+func (e *consoleEnv) consoleUser(name string, role access.Role) (*consoleEnv, string) {
+	e.t.Helper()
+	var out bytes.Buffer
+	if err := console.CLI(context.Background(), []string{"create", "--name", name, "--role", string(role), "--tenant", e.a.Config.Tenant}, &out, io.Discard); err != nil {
+		e.t.Fatal(err)
+	}
+	_, pw, ok := strings.Cut(out.String(), "shown only once:")
+	if !ok {
+		e.t.Fatalf("no password in %q", out.String())
+	}
+	pw = strings.TrimSpace(pw)
+	jar, _ := cookiejar.New(nil)
+	u := &consoleEnv{t: e.t, a: e.a, srv: e.srv, hc: &http.Client{Jar: jar, CheckRedirect: e.hc.CheckRedirect}}
+	u.get("/login")
+	if code, body := u.post("/login", url.Values{"name": {name}, "password": {pw}}); code != http.StatusSeeOther {
+		e.t.Fatalf("login %s: status %d: %s", name, code, body)
+	}
+	if code, _ := u.get("/"); code != http.StatusOK {
+		e.t.Fatalf("%s is not signed in: status %d", name, code)
+	}
+	return u, pw
+}
+
+// TestConsoleAccessReviewUsers reviews console users through the console:
+// a revoked user is signed out and cannot sign in again once the campaign
+// completes, and a campaign that would disable the last admin is refused.
+func TestConsoleAccessReviewUsers(t *testing.T) {
+	e := openConsole(t)
+	ctx, tenant := context.Background(), e.a.Config.Tenant
+	ops := access.Principal{ID: "ops", Kind: "user", Tenant: tenant, Name: "ops", Role: access.RoleAdmin, ActorKind: ledger.ActorHuman}
+	carol, pw := e.consoleUser("carol", access.RoleEngineer)
+
+	// run starts a campaign, revokes the given items and keeps the rest.
+	// alice's own items are decided by ops; the rest through the console,
+	// where the last decision completes the campaign.
+	run := func(revoke ...string) (access.Review, int, string) {
+		t.Helper()
+		rev, items, err := e.a.Reviews.Start(ctx, ops, access.StartRequest{Tenant: tenant})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.page("/access-reviews/"+rev.ID, "carol", "signs in with password", "tenant "+tenant)
+		decision := func(id string) string {
+			if slices.Contains(revoke, id) {
+				return access.Revoke
+			}
+			return access.Keep
+		}
+		var code int
+		var body string
+		for _, it := range items {
+			if it.ID == "user:alice" || it.ID == "role:admin" {
+				if _, err := e.a.Reviews.Decide(ctx, ops, rev.ID, it.ID, decision(it.ID), ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		for _, it := range items {
+			if it.ID != "user:alice" && it.ID != "role:admin" {
+				code, body = e.post("/access-reviews/"+rev.ID+"/items/"+url.PathEscape(it.ID), url.Values{"decision": {decision(it.ID)}})
+			}
+		}
+		got, _, err := e.a.Reviews.Get(ctx, rev.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got, code, body
+	}
+
+	// alice is the only admin: revoking her is refused, by name, and
+	// nothing is applied.
+	got, code, body := run("user:alice", "user:carol")
+	if code != http.StatusConflict || !strings.Contains(html.UnescapeString(body), "revoking user alice") || !got.Completed.IsZero() {
+		t.Fatalf("revoking the last admin: status %d, completed %v\n%.2000s", code, got.Completed, body)
+	}
+	if code, _ := carol.get("/"); code != http.StatusOK {
+		t.Fatalf("a refused campaign signed carol out: status %d", code)
+	}
+
+	got, code, body = run("user:carol")
+	if code != http.StatusOK || got.Completed.IsZero() || got.Revoked != 1 {
+		t.Fatalf("revoking carol: status %d, review %+v\n%.2000s", code, got, body)
+	}
+	if code, _ := carol.get("/"); code != http.StatusSeeOther {
+		t.Fatalf("carol's session survived her revocation: status %d", code)
+	}
+	carol.get("/login")
+	if code, _ := carol.post("/login", url.Values{"name": {"carol"}, "password": {pw}}); code == http.StatusSeeOther {
+		t.Fatal("carol signed in after the review revoked her")
+	}
+	if code, _ := e.get("/"); code != http.StatusOK {
+		t.Fatalf("the kept admin was signed out: status %d", code)
+	}
+	es, err := e.a.Store.QueryLedger(ctx, ledger.Query{Type: console.EventUserUpdated, Subject: &ledger.Ref{Kind: "console_user", ID: "carol"}, Limit: 10})
+	if err != nil || len(es) != 1 || !strings.Contains(string(es[0].Data), `"reason":"access review `+got.ID+`"`) {
+		t.Fatalf("carol's disable is not in the ledger as the review's: %v %d", err, len(es))
 	}
 }
 

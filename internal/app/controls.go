@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/attest-ai/attest/internal/access"
+	"github.com/attest-ai/attest/internal/console"
 	"github.com/attest-ai/attest/internal/controls"
 	"github.com/attest-ai/attest/internal/demo"
 )
@@ -62,7 +63,9 @@ func (a *App) openControls() error {
 	if err != nil {
 		return err
 	}
-	a.Reviews = access.NewReviews(a.Store, a.Store, a.Access, a.Log)
+	// Campaigns cover the console's users too; the console's directory is
+	// handed to access so that access need not import the console.
+	a.Reviews = access.NewReviews(a.Store, a.Store, a.Access, a.Log).WithUsers(console.NewDirectory(a.Store, a.Log))
 	a.Web.ControlRoutes(a.Controls, a.Reviews)
 	a.demoSteps = append(a.demoSteps, demo.Step{Name: "controls", Run: func(ctx context.Context, s *demo.Seed) (string, error) {
 		run, err := a.Controls.Evaluate(ctx)

@@ -8,6 +8,7 @@ import (
 	"github.com/attest-ai/attest/internal/app"
 	"github.com/attest-ai/attest/internal/audit"
 	"github.com/attest-ai/attest/internal/config"
+	"github.com/attest-ai/attest/internal/console"
 	"github.com/attest-ai/attest/internal/controls"
 	"github.com/attest-ai/attest/internal/ledger"
 )
@@ -32,7 +33,7 @@ func init() {
 		}
 		s := ledger.NewSigner(l, kp.Signer)
 		return &controls.Env{Ledger: st, Log: l, Publish: s.Publish, VerifierKey: kp.VerifierKey, Store: st, Keys: st, Reviews: st,
-			Access: access.NewService(st, l), Tenant: c.Tenant, Close: func() error { l.Close(); return st.Close() }}, nil
+			Access: access.NewService(st, l), Users: console.NewDirectory(st, l), Tenant: c.Tenant, Close: func() error { l.Close(); return st.Close() }}, nil
 	}
 	Register("controls", "controls: evaluate, history, POA&M, readiness, scope, attestations, access reviews", controls.CLI)
 	Register("audit", "auditor package: export with samples and proofs, verify, OSCAL", audit.CLI)

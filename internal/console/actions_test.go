@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -160,6 +161,41 @@ func TestAccessReviewDecision(t *testing.T) {
 	_, items, _ := w.Campaign(context.Background(), access.Principal{}, "ar-1")
 	if items[1].Decision != "revoke" || items[0].Decision != "" {
 		t.Fatalf("items %+v", items)
+	}
+}
+
+// TestAccessReviewCompletion covers a last decision whose completion is
+// refused, and completing the campaign once the refusal is resolved.
+func TestAccessReviewCompletion(t *testing.T) {
+	e, w := worldEnv(t)
+	b := e.browser()
+	b.login("cora", e.user("cora", access.RoleCompliance))
+	w.mu.Lock()
+	w.refuseCompletion = errors.New("revoking user alice would leave no enabled admin")
+	w.mu.Unlock()
+	b.post("/access-reviews/ar-1/items/key:old", url.Values{"decision": {"revoke"}})
+	_, body := b.get("/access-reviews/ar-1")
+	if strings.Contains(body, "Complete the review") {
+		t.Fatal("complete offered while an item is undecided")
+	}
+	resp, body := b.post("/access-reviews/ar-1/items/key:ci", url.Values{"decision": {"keep"}})
+	if resp.StatusCode != http.StatusConflict {
+		t.Fatalf("last decision with a refused completion: %d", resp.StatusCode)
+	}
+	mustContain(t, body, "Recorded keep for key:ci, but the review could not be completed", "no enabled admin", "Complete the review")
+	if resp, _ := b.post("/access-reviews/ar-1/complete", nil); resp.StatusCode != http.StatusConflict {
+		t.Fatalf("complete while refused: %d", resp.StatusCode)
+	}
+	w.mu.Lock()
+	w.refuseCompletion = nil
+	w.mu.Unlock()
+	resp, body = b.post("/access-reviews/ar-1/complete", nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("complete: %d", resp.StatusCode)
+	}
+	mustContain(t, body, "Review completed")
+	if strings.Contains(body, "Complete the review") {
+		t.Fatal("complete still offered on a completed campaign")
 	}
 }
 

@@ -169,6 +169,7 @@ func (c *Console) Routes(mux *http.ServeMux) {
 	h("GET /access-reviews", c.page(read, c.reviewsPage))
 	h("GET /access-reviews/{id}", c.page(read, c.reviewPage))
 	h("POST /access-reviews/{id}/items/{item}", c.action(access.PermCompliance, c.decideItem))
+	h("POST /access-reviews/{id}/complete", c.action(access.PermCompliance, c.completeReview))
 	h("GET /audit", c.page(read, c.auditPage))
 	h("POST /audit/exports", c.action(access.PermCompliance, c.startExport))
 	h("GET /audit/exports/{id}", c.page(read, c.exportPage))

@@ -31,6 +31,9 @@ type FakeWorld struct {
 	applied   map[string]uint64 // change id -> ledger index of the approval
 	reviews   []VendorReview
 	items     []CampaignItem
+	completed time.Time
+	// refuseCompletion, if set, is why completing the campaign fails.
+	refuseCompletion error
 }
 
 var (
@@ -350,7 +353,7 @@ func (f *FakeWorld) Campaign(ctx context.Context, by access.Principal, id string
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	t := f.Now().UTC()
-	c := Campaign{ID: "ar-1", Scope: "all tenants", Started: t.AddDate(0, 0, -3), Due: t.AddDate(0, 0, 11), Items: len(f.items)}
+	c := Campaign{ID: "ar-1", Scope: "all tenants", Started: t.AddDate(0, 0, -3), Due: t.AddDate(0, 0, 11), Items: len(f.items), Completed: f.completed}
 	for _, it := range f.items {
 		if it.Decision != "" {
 			c.Decided++
@@ -368,6 +371,23 @@ func (f *FakeWorld) Decide(ctx context.Context, by access.Principal, campaign, i
 		return fmt.Errorf("item %s: %w", item, ErrNotFound)
 	}
 	f.items[i].Decision, f.items[i].DecidedBy = decision, by.Actor().ID
+	if f.refuseCompletion != nil && !slices.ContainsFunc(f.items, func(it CampaignItem) bool { return it.Decision == "" }) {
+		return &CompletionError{Err: f.refuseCompletion}
+	}
+	return nil
+}
+
+// Complete implements AccessReviewsSource.
+func (f *FakeWorld) Complete(ctx context.Context, by access.Principal, campaign string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if campaign != "ar-1" {
+		return fmt.Errorf("review %s: %w", campaign, ErrNotFound)
+	}
+	if f.refuseCompletion != nil {
+		return f.refuseCompletion
+	}
+	f.completed = f.Now()
 	return nil
 }
 

@@ -66,9 +66,29 @@ func (c *Console) decideItem(w http.ResponseWriter, r *http.Request, v *viewer) 
 		return
 	}
 	item := r.PathValue("item")
-	if err := c.d.Reviews.Decide(r.Context(), v.principal(), r.PathValue("id"), item, decision, note); err != nil {
+	err := c.d.Reviews.Decide(r.Context(), v.principal(), r.PathValue("id"), item, decision, note)
+	var ce *CompletionError
+	if errors.As(err, &ce) {
+		c.renderReview(w, r, v, http.StatusConflict, "", "Recorded "+decision+" for "+clip(item, 128)+", but the review could not be completed: "+ce.Err.Error()+". Change a decision, then complete the review.")
+		return
+	}
+	if err != nil {
 		c.renderReview(w, r, v, http.StatusConflict, "", "The decision was refused: "+err.Error())
 		return
 	}
 	c.renderReview(w, r, v, http.StatusOK, "Recorded "+decision+" for "+clip(item, 128)+".", "")
+}
+
+// completeReview applies a fully decided campaign, for when the reviewer
+// who made the last decision could not apply its revocations.
+func (c *Console) completeReview(w http.ResponseWriter, r *http.Request, v *viewer) {
+	if c.d.Reviews == nil {
+		c.fail(w, r, v, http.StatusNotFound, "Access reviews are not configured.")
+		return
+	}
+	if err := c.d.Reviews.Complete(r.Context(), v.principal(), r.PathValue("id")); err != nil {
+		c.renderReview(w, r, v, http.StatusConflict, "", "The review could not be completed: "+err.Error())
+		return
+	}
+	c.renderReview(w, r, v, http.StatusOK, "Review completed; its revocations are applied.", "")
 }

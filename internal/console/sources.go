@@ -308,7 +308,20 @@ type AccessReviewsSource interface {
 	Campaign(ctx context.Context, by access.Principal, id string) (Campaign, []CampaignItem, error)
 	// Decide records keep or revoke for one principal under review.
 	Decide(ctx context.Context, by access.Principal, campaign, item, decision, note string) error
+	// Complete applies a fully decided campaign's revocations.
+	Complete(ctx context.Context, by access.Principal, campaign string) error
 }
+
+// CompletionError reports that a decision was recorded but the campaign it
+// finished could not be completed, for instance because it would disable
+// the last admin.
+type CompletionError struct{ Err error }
+
+func (e *CompletionError) Error() string {
+	return "the decision is recorded, but completing the review failed: " + e.Err.Error()
+}
+
+func (e *CompletionError) Unwrap() error { return e.Err }
 
 // Campaign is one access review.
 type Campaign struct {
@@ -323,9 +336,12 @@ type Campaign struct {
 
 // CampaignItem is one principal under review.
 type CampaignItem struct {
-	ID        string
-	Name      string
-	Kind      string
+	ID   string
+	Name string
+	Kind string
+	// Detail is a short description, such as a user's tenant and how
+	// they sign in.
+	Detail    string
 	Role      string
 	LastUsed  time.Time
 	Decision  string // "", keep or revoke

@@ -166,6 +166,8 @@ type UserChange struct {
 	Role     *access.Role
 	Disabled *bool
 	OIDC     *bool
+	// Reason, if set, says in the ledger why the change was made.
+	Reason string
 }
 
 // update applies a change. It refuses to leave no enabled admin behind.
@@ -191,6 +193,9 @@ func (s *users) update(ctx context.Context, by ledger.Actor, name string, c User
 	}
 	if len(body) == 0 {
 		return cur, nil
+	}
+	if c.Reason != "" {
+		body["reason"] = c.Reason
 	}
 	losesAdmin := cur.Role == access.RoleAdmin && !cur.Disabled &&
 		((c.Role != nil && *c.Role != access.RoleAdmin) || (c.Disabled != nil && *c.Disabled))
@@ -226,8 +231,10 @@ func (s *users) keepAnAdmin(ctx context.Context, except string) error {
 			return nil
 		}
 	}
-	return inputError{errors.New("this would leave no enabled admin; make another user admin first")}
+	return inputError{fmt.Errorf("%w; make another user admin first", errLastAdmin)}
 }
+
+var errLastAdmin = errors.New("this would leave no enabled admin")
 
 // resetPassword replaces the password with a generated one, returned once.
 func (s *users) resetPassword(ctx context.Context, by ledger.Actor, name string) (string, error) {
@@ -256,4 +263,55 @@ func (s *users) touch(ctx context.Context, name string, t time.Time) {
 		u.LastLogin = t
 		return nil
 	})
+}
+
+// Directory lets access reviews list console users and revoke them. It
+// implements access.UserDirectory over the records that hold users and
+// sessions.
+type Directory struct {
+	users    *users
+	sessions *sessions
+}
+
+var _ access.UserDirectory = (*Directory)(nil)
+
+// NewDirectory returns the console users kept in st, whose changes are
+// recorded in log.
+func NewDirectory(st records.Store, log ledger.Appender) *Directory {
+	return &Directory{users: newUsers(st, log, time.Now), sessions: newSessions(st, time.Now)}
+}
+
+// ReviewUsers implements access.UserDirectory.
+func (d *Directory) ReviewUsers(ctx context.Context) ([]access.ReviewUser, error) {
+	us, err := d.users.list(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]access.ReviewUser, len(us))
+	for i, u := range us {
+		out[i] = access.ReviewUser{Name: u.Name, Tenant: u.Tenant, Role: u.Role, LastSeen: u.LastLogin, Disabled: u.Disabled}
+		if u.Hash != "" {
+			out[i].SignIn = append(out[i].SignIn, access.SignInPassword)
+		}
+		if u.OIDC {
+			out[i].SignIn = append(out[i].SignIn, access.SignInOIDC)
+		}
+	}
+	return out, nil
+}
+
+// DisableUser implements access.UserDirectory: the user is disabled as
+// the users page would do it, then signed out everywhere.
+func (d *Directory) DisableUser(ctx context.Context, by ledger.Actor, name, reason string) error {
+	off := true
+	_, err := d.users.update(ctx, by, name, UserChange{Disabled: &off, Reason: reason})
+	switch {
+	case errors.Is(err, errLastAdmin):
+		return fmt.Errorf("%w: %s", access.ErrLastAdmin, name)
+	case errors.Is(err, records.ErrNotFound):
+		return fmt.Errorf("console user %s: %w", name, access.ErrNotFound)
+	case err != nil:
+		return err
+	}
+	return d.sessions.sweep(ctx, name)
 }

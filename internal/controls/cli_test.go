@@ -126,7 +126,7 @@ func TestCLI(t *testing.T) {
 		}
 		mustRun(t, data, "review", "decide", id, f[0], d, "--note", "checked")
 	}
-	if out := mustRun(t, data, "review", "complete", id); !strings.Contains(out, "1 keys revoked") {
+	if out := mustRun(t, data, "review", "complete", id); !strings.Contains(out, ": 1 revoked") {
 		t.Fatalf("review complete:\n%s", out)
 	}
 	if out := mustRun(t, data, "review", "list"); !strings.Contains(out, id) {

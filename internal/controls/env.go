@@ -25,6 +25,8 @@ type Env struct {
 	Keys        access.Store
 	Reviews     access.ReviewStore
 	Access      *access.Service
+	// Users, if set, puts console users in access reviews.
+	Users access.UserDirectory
 	// Components, if set, lists components found in configuration.
 	Components ComponentSource
 	Settings   Settings

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -14,7 +15,7 @@ import (
 const reviewUsage = `usage: attest controls review <command> [flags]
 
 commands:
-  start [--tenant T] [--due 14d]      list every active key and role for review
+  start [--tenant T] [--due 14d]      list every active key, console user and role for review
   list                                campaigns, newest first
   show ID                             a campaign's items and decisions
   decide ID ITEM keep|revoke [--note] record a decision (ITEM as shown by 'show')
@@ -52,6 +53,9 @@ func cmdReview(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return errors.New("this installation has no access-review store")
 	}
 	rv := access.NewReviews(env.Reviews, env.Keys, env.Access, env.Log)
+	if env.Users != nil {
+		rv.WithUsers(env.Users)
+	}
 	by := localPrincipal(conf.Tenant)
 	switch name {
 	case "start":
@@ -108,7 +112,7 @@ func cmdReview(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err != nil {
 			return reviewErr(err, pos[0])
 		}
-		fmt.Fprintf(stdout, "completed %s at %s: %d keys revoked; recorded as access_review.completed\n", r.ID, r.Completed.Format(time.RFC3339), r.Revoked)
+		fmt.Fprintf(stdout, "completed %s at %s: %d revoked (keys and console users); recorded as access_review.completed\n", r.ID, r.Completed.Format(time.RFC3339), r.Revoked)
 		return nil
 	}
 }
@@ -129,7 +133,7 @@ func reviewErr(err error, id string) error {
 
 func printItems(w io.Writer, items []access.ReviewItem) error {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ITEM\tTENANT\tNAME\tROLE\tHOLDERS\tDECISION")
+	fmt.Fprintln(tw, "ITEM\tTENANT\tNAME\tROLE\tHOLDERS\tSIGN-IN\tDECISION")
 	for _, it := range items {
 		d := it.Decision
 		if d == "" {
@@ -139,7 +143,7 @@ func printItems(w io.Writer, items []access.ReviewItem) error {
 		if it.Kind == "role" {
 			holders = fmt.Sprint(len(it.Holders))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", it.ID, it.Tenant, it.Name, it.Role, holders, d)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", it.ID, it.Tenant, it.Name, it.Role, holders, strings.Join(it.SignIn, "+"), d)
 	}
 	return tw.Flush()
 }

@@ -266,7 +266,8 @@ type decisionRequest struct {
 }
 
 // reviewRoutes mounts access-review campaigns. They list every tenant's
-// keys, so reading them needs a cross-tenant role or compliance.manage.
+// keys and console users, so reading them needs a cross-tenant role or
+// compliance.manage.
 func (s *Server) reviewRoutes(rv *access.Reviews) {
 	m := s.mux
 	manage := access.PermCompliance
@@ -352,7 +353,7 @@ func (s *Server) controlsError(w http.ResponseWriter, r *http.Request, err error
 		WriteProblem(w, r, http.StatusUnprocessableEntity, "invalid-request", err.Error())
 	case errors.Is(err, access.ErrForbidden), errors.Is(err, access.ErrSelfReview):
 		WriteProblem(w, r, http.StatusForbidden, "forbidden", err.Error())
-	case errors.Is(err, access.ErrReviewClosed), errors.Is(err, access.ErrUndecided):
+	case errors.Is(err, access.ErrReviewClosed), errors.Is(err, access.ErrUndecided), errors.Is(err, access.ErrLastAdmin):
 		WriteProblem(w, r, http.StatusConflict, "conflict", err.Error())
 	default:
 		s.internal(w, r, err)

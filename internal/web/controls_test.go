@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -203,4 +204,32 @@ func TestAccessReviewAPI(t *testing.T) {
 	// The revoked consumer key no longer authenticates.
 	e.want(access.RoleConsumer, "GET", "/api/v1/controls", nil, 401)
 	e.want(access.RoleAdmin, "POST", "/api/v1/access-reviews/"+id+"/complete", nil, 409)
+}
+
+// TestControlsErrorStatus maps review refusals to the statuses docs/API.md
+// promises; a campaign that would disable the last console admin is a
+// conflict the reviewer resolves by changing a decision.
+func TestControlsErrorStatus(t *testing.T) {
+	s := New(Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	for _, tc := range []struct {
+		err  error
+		want int
+	}{
+		{fmt.Errorf("%w: revoking user alice", access.ErrLastAdmin), http.StatusConflict},
+		{access.ErrUndecided, http.StatusConflict},
+		{access.ErrReviewClosed, http.StatusConflict},
+		{access.ErrSelfReview, http.StatusForbidden},
+		{access.ErrForbidden, http.StatusForbidden},
+		{fmt.Errorf("console user x: %w", access.ErrNotFound), http.StatusNotFound},
+		{access.ErrInvalidRequest, http.StatusUnprocessableEntity},
+	} {
+		w := httptest.NewRecorder()
+		s.controlsError(w, httptest.NewRequest("POST", "/api/v1/access-reviews/ar-1/complete", nil), tc.err)
+		if w.Code != tc.want {
+			t.Errorf("%v: status %d, want %d", tc.err, w.Code, tc.want)
+		}
+		if tc.want < 500 && !strings.Contains(w.Body.String(), tc.err.Error()) {
+			t.Errorf("%v: the problem does not carry the reason: %s", tc.err, w.Body)
+		}
+	}
 }

@@ -108,24 +108,26 @@ func scanReview(sc interface{ Scan(...any) error }) (access.Review, error) {
 	return r, err
 }
 
-const itemCols = `review, id, kind, tenant, name, role, actor_kind, holders, permissions, decision, note, decided_by, decided_us, applied_us`
+const itemCols = `review, id, kind, tenant, name, role, actor_kind, holders, permissions, decision, note, decided_by, decided_us, applied_us, sign_in, last_used_us`
 
 func itemArgs(it access.ReviewItem) []any {
 	holders, _ := json.Marshal(it.Holders)
 	perms, _ := json.Marshal(it.Permissions)
+	signIn, _ := json.Marshal(it.SignIn)
 	return []any{it.Review, it.ID, it.Kind, it.Tenant, it.Name, string(it.Role), string(it.ActorKind), string(holders), string(perms),
-		it.Decision, it.Note, it.DecidedBy, us(it.Decided), us(it.Applied)}
+		it.Decision, it.Note, it.DecidedBy, us(it.Decided), us(it.Applied), string(signIn), us(it.LastUsed)}
 }
 
 func scanItem(sc interface{ Scan(...any) error }) (access.ReviewItem, error) {
 	var it access.ReviewItem
-	var role, actor, holders, perms string
-	var decided, applied int64
-	err := sc.Scan(&it.Review, &it.ID, &it.Kind, &it.Tenant, &it.Name, &role, &actor, &holders, &perms, &it.Decision, &it.Note, &it.DecidedBy, &decided, &applied)
+	var role, actor, holders, perms, signIn string
+	var decided, applied, lastUsed int64
+	err := sc.Scan(&it.Review, &it.ID, &it.Kind, &it.Tenant, &it.Name, &role, &actor, &holders, &perms, &it.Decision, &it.Note, &it.DecidedBy, &decided, &applied, &signIn, &lastUsed)
 	it.Role, it.ActorKind = access.Role(role), ledger.ActorKind(actor)
 	json.Unmarshal([]byte(holders), &it.Holders)
 	json.Unmarshal([]byte(perms), &it.Permissions)
-	it.Decided, it.Applied = fromUS(decided), fromUS(applied)
+	json.Unmarshal([]byte(signIn), &it.SignIn)
+	it.Decided, it.Applied, it.LastUsed = fromUS(decided), fromUS(applied), fromUS(lastUsed)
 	return it, err
 }
 
@@ -137,7 +139,7 @@ func (s *Store) CreateReview(ctx context.Context, r access.Review, items []acces
 			return fmt.Errorf("insert review: %w", err)
 		}
 		for i, it := range items {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO access_review_items (`+itemCols+`, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			if _, err := tx.ExecContext(ctx, `INSERT INTO access_review_items (`+itemCols+`, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 				append(itemArgs(it), i)...); err != nil {
 				return fmt.Errorf("insert review item: %w", err)
 			}

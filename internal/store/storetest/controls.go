@@ -73,10 +73,12 @@ func testControls(t *testing.T, st Store) {
 	})
 	t.Run("Reviews", func(t *testing.T) {
 		now := time.Now().UTC().Truncate(time.Microsecond)
-		r := access.Review{ID: "ar-1", StartedBy: "key:admin", Started: now, Due: now.Add(time.Hour), Items: 2}
+		r := access.Review{ID: "ar-1", StartedBy: "key:admin", Started: now, Due: now.Add(time.Hour), Items: 3}
 		items := []access.ReviewItem{
 			{Review: "ar-1", ID: "key:k1", Kind: "key", Tenant: "acme", Name: "ci", Role: access.RoleConsumer, ActorKind: ledger.ActorService},
 			{Review: "ar-1", ID: "role:consumer", Kind: "role", Name: "consumer", Role: access.RoleConsumer, Holders: []string{"k1"}, Permissions: []access.Permission{access.PermInference}},
+			{Review: "ar-1", ID: "user:ana", Kind: "user", Tenant: "acme", Name: "ana", Role: access.RoleEngineer, ActorKind: ledger.ActorHuman,
+				SignIn: []string{access.SignInPassword, access.SignInOIDC}, LastUsed: now.Add(-time.Minute)},
 		}
 		if err := st.CreateReview(ctx, r, items); err != nil {
 			t.Fatal(err)
@@ -101,9 +103,12 @@ func testControls(t *testing.T, st Store) {
 		if gr.Decided != 1 || !gr.Completed.Equal(now) || gr.CompletedBy != "key:admin" || gr.Revoked != 1 || !gr.Due.Equal(r.Due) {
 			t.Fatalf("review round trip: %+v", gr)
 		}
-		if len(gi) != 2 || gi[0].ID != "key:k1" || gi[1].Decision != access.Revoke || gi[1].Note != "unused" || !gi[1].Applied.Equal(now) ||
+		if len(gi) != 3 || gi[0].ID != "key:k1" || gi[1].Decision != access.Revoke || gi[1].Note != "unused" || !gi[1].Applied.Equal(now) ||
 			!slices.Equal(gi[1].Holders, []string{"k1"}) || gi[1].Permissions[0] != access.PermInference || gi[0].ActorKind != ledger.ActorService {
 			t.Fatalf("items round trip (in creation order): %+v", gi)
+		}
+		if u := gi[2]; !slices.Equal(u.SignIn, items[2].SignIn) || !u.LastUsed.Equal(items[2].LastUsed) || u.SignIn == nil || gi[0].SignIn != nil || !gi[0].LastUsed.IsZero() {
+			t.Fatalf("user item round trip: %+v, key item %+v", u, gi[0])
 		}
 		list, err := st.Reviews(ctx)
 		if err != nil || len(list) != 2 || list[0].ID != "ar-1" {
