@@ -15,6 +15,7 @@ import (
 
 	"github.com/attest-ai/attest/internal/gateway"
 	"github.com/attest-ai/attest/internal/gateway/gatewaytest"
+	"github.com/attest-ai/attest/internal/ledger"
 	"github.com/attest-ai/attest/internal/limits"
 )
 
@@ -23,9 +24,11 @@ const BenchKey = "sk-attest-bench"
 
 // runGateway serves the attest gateway with everything a production
 // request passes through: key authentication, per-key and per-tenant
-// limits, abuse detection, write-ahead audit entries (in an in-memory
-// ledger that canonicalises every event as the real one does, without
-// fsync), metrics and request logs.
+// limits, abuse detection, write-ahead audit entries, metrics and request
+// logs. By default keys and the ledger are in memory (the ledger
+// canonicalises every event as the real one does, without fsync); with
+// -data they are the production ones: hashed keys read from SQLite and
+// the group-committed ledger, durable before each answer is released.
 func runGateway(args []string) error {
 	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:18002", "listen address")
@@ -33,6 +36,9 @@ func runGateway(args []string) error {
 	slow := fs.String("slow-upstream", "http://127.0.0.1:18004/v1", "upstream for the slow route")
 	logs := fs.String("log", "", "request log file (default: discard after formatting)")
 	pprofAddr := fs.String("pprof", "", "serve net/http/pprof on this address, for profiling runs")
+	data := fs.String("data", "", "use the production storage in this directory: SQLite, the durable ledger and hashed API keys")
+	syncMode := fs.String("sync", "FULL", "SQLite synchronous pragma with -data")
+	keyFile := fs.String("key-file", "", "with -data, write the bench consumer key's token here")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -50,9 +56,25 @@ func runGateway(args []string) error {
 	cfg.Abuse.HourlyRequests = 1 << 30
 	cfg.Abuse.MinTokens = 1 << 40
 	cfg.Abuse.SweepMin = 1 << 30
-	auth := gatewaytest.NewAuth()
-	auth.Add(BenchKey, gateway.Caller{KeyID: "key_bench", Tenant: "bench", Role: gateway.RoleConsumer,
-		Limits: limits.Limits{RPM: 1 << 40, TPM: 1 << 50, DailyTokens: 1 << 55}})
+	var auth gateway.Authenticator
+	var led ledger.Appender
+	if *data != "" {
+		ctx := context.Background()
+		d, err := openDurable(ctx, *data, *syncMode)
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		if err := d.consumerKey(ctx, *keyFile); err != nil {
+			return err
+		}
+		auth, led = keyAuth{d.svc}, d.log
+	} else {
+		a := gatewaytest.NewAuth()
+		a.Add(BenchKey, gateway.Caller{KeyID: "key_bench", Tenant: "bench", Role: gateway.RoleConsumer,
+			Limits: limits.Limits{RPM: 1 << 40, TPM: 1 << 50, DailyTokens: 1 << 55}})
+		auth, led = a, &trimmedLedger{&gatewaytest.Ledger{}}
+	}
 	var w io.Writer = io.Discard
 	if *logs != "" {
 		f, err := os.Create(*logs)
@@ -62,11 +84,10 @@ func runGateway(args []string) error {
 		defer f.Close()
 		w = f
 	}
-	led := &gatewaytest.Ledger{}
 	gw, err := gateway.New(context.Background(), cfg, gateway.Deps{
 		Auth:         auth,
 		Policies:     gateway.StaticPolicy{Limits: limits.Limits{RPM: 1 << 40, TPM: 1 << 50}},
-		Ledger:       &trimmedLedger{led},
+		Ledger:       led,
 		Pseudonymize: gatewaytest.Pseudonym,
 		HashKey:      []byte("bench-hash-key-0123456789abcdef"),
 		Logger:       slog.New(slog.NewJSONHandler(w, nil)),
@@ -90,7 +111,7 @@ func runGateway(args []string) error {
 // long runs; every append is still validated and canonicalised.
 type trimmedLedger struct{ *gatewaytest.Ledger }
 
-func (t *trimmedLedger) Append(ctx context.Context, e ledgerEvent) (uint64, error) {
+func (t *trimmedLedger) Append(ctx context.Context, e ledger.Event) (uint64, error) {
 	i, err := t.Ledger.Append(ctx, e)
 	if err == nil && i > 20_000 {
 		t.Ledger.Reset()

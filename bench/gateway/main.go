@@ -7,6 +7,7 @@
 //	gateway-bench gateway  -addr 127.0.0.1:18002 -upstream http://127.0.0.1:18001/v1
 //	gateway-bench proxy    -addr 127.0.0.1:18003 -upstream http://127.0.0.1:18001
 //	gateway-bench load     -url http://127.0.0.1:18002/v1/chat/completions -rate 1000 -duration 10s [-stream]
+//	gateway-bench commit   [-sync FULL|NORMAL] [-n 2000] [-rate 1000]
 //	gateway-bench rss      -pid N
 //	gateway-bench report   -in results.txt
 package main
@@ -18,7 +19,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: gateway-bench upstream|gateway|proxy|load|rss|report [flags]")
+		fmt.Fprintln(os.Stderr, "usage: gateway-bench upstream|gateway|proxy|load|commit|rss|report [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -31,12 +32,14 @@ func main() {
 		err = runProxy(os.Args[2:])
 	case "load":
 		err = runLoad(os.Args[2:])
+	case "commit":
+		err = runCommit(os.Args[2:])
 	case "rss":
 		err = runRSS(os.Args[2:])
 	case "report":
 		err = runReport(os.Args[2:])
 	default:
-		err = fmt.Errorf("unknown command %q: use upstream, gateway, proxy, load, rss or report", os.Args[1])
+		err = fmt.Errorf("unknown command %q: use upstream, gateway, proxy, load, commit, rss or report", os.Args[1])
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "gateway-bench:", err)

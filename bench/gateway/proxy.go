@@ -9,10 +9,7 @@ import (
 	"os"
 
 	"github.com/attest-ai/attest/internal/gateway/provider"
-	"github.com/attest-ai/attest/internal/ledger"
 )
-
-type ledgerEvent = ledger.Event
 
 // runProxy is the floor: a bare reverse proxy hop with the same upstream
 // transport settings as the gateway.

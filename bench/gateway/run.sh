@@ -10,7 +10,15 @@
 #   - idle RSS of the gateway.
 # Environment: RUNS (5), DUR (10s), RATE (1000), STREAM_RATE (500),
 # TPUT_RATE (3000), PORTKEY (1 to include Portkey, installed with npm into
-# a cache directory), OUT (results directory).
+# a cache directory), DURABLE (1 to add attest on its production storage:
+# SQLite, the durable ledger and hashed keys), HELPER_PROCS (GOMAXPROCS of
+# the load generator and the upstreams; unset leaves Go's default), PIN (1 to pin the load
+# generator to CPU 1 and the upstreams to CPU 0 with taskset; the proxy and
+# the gateways are never pinned), OUT (results directory).
+#
+# Fairness: every target gets the same helpers, the same pinning and the
+# same warm-up, and the order of direct, proxy and attest rotates from run
+# to run so that a change in machine load does not favour one of them.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-5}
@@ -19,7 +27,11 @@ RATE=${RATE:-1000}
 STREAM_RATE=${STREAM_RATE:-500}
 TPUT_RATE=${TPUT_RATE:-3000}
 PORTKEY=${PORTKEY:-1}
+DURABLE=${DURABLE:-1}
+HELPER_PROCS=${HELPER_PROCS:-}
+PIN=${PIN:-0}
 OUT=${OUT:-$(mktemp -d)}
+mkdir -p "$OUT"
 BIN="$OUT/gateway-bench"
 RES="$OUT/results.txt"
 : >"$RES"
@@ -29,10 +41,19 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-"$BIN" upstream -addr 127.0.0.1:18001 2>/dev/null & pids+=($!)
-"$BIN" upstream -addr 127.0.0.1:18004 -delay 20ms 2>/dev/null & pids+=($!)
+LOADPIN=() UPPIN=()
+if [ "$PIN" = 1 ]; then LOADPIN=(taskset -c 1) UPPIN=(taskset -c 0); fi
+env ${HELPER_PROCS:+GOMAXPROCS=$HELPER_PROCS} "${UPPIN[@]}" "$BIN" upstream -addr 127.0.0.1:18001 2>/dev/null & pids+=($!)
+env ${HELPER_PROCS:+GOMAXPROCS=$HELPER_PROCS} "${UPPIN[@]}" "$BIN" upstream -addr 127.0.0.1:18004 -delay 20ms 2>/dev/null & pids+=($!)
 sleep 0.5
 "$BIN" gateway -addr 127.0.0.1:18002 -upstream http://127.0.0.1:18001/v1 -slow-upstream http://127.0.0.1:18004/v1 2>/dev/null & GW=$!; pids+=($GW)
+TARGETS=(direct proxy gateway)
+if [ "$DURABLE" = 1 ]; then
+  mkdir -p "$OUT/data"
+  "$BIN" gateway -addr 127.0.0.1:18006 -upstream http://127.0.0.1:18001/v1 -slow-upstream http://127.0.0.1:18004/v1 \
+    -data "$OUT/data" -key-file "$OUT/key" 2>/dev/null & pids+=($!)
+  TARGETS+=(durable)
+fi
 "$BIN" proxy -addr 127.0.0.1:18003 -upstream http://127.0.0.1:18001 2>/dev/null & pids+=($!)
 "$BIN" proxy -addr 127.0.0.1:18005 -upstream http://127.0.0.1:18004 2>/dev/null & pids+=($!)
 
@@ -53,20 +74,30 @@ echo "idle_rss_mib	$("$BIN" rss -pid "$GW")" >>"$RES"
 load() { # phase name url [flags...]
   local phase=$1 name=$2 url=$3; shift 3
   printf '%s\t' "$phase" >>"$RES"
-  "$BIN" load -name "$name" -url "$url" -duration "$DUR" "$@" >>"$RES" || echo "{}" >>"$RES"
+  env ${HELPER_PROCS:+GOMAXPROCS=$HELPER_PROCS} "${LOADPIN[@]}" "$BIN" load -name "$name" -url "$url" -duration "$DUR" "$@" >>"$RES" || echo "{}" >>"$RES"
 }
 AUTH=(-header "Authorization: Bearer sk-attest-bench")
+target() { # phase name
+  local url=http://127.0.0.1:18001 slow=http://127.0.0.1:18004 auth=() model=()
+  case $2 in
+    proxy) url=http://127.0.0.1:18003 slow=http://127.0.0.1:18005 ;;
+    gateway) url=http://127.0.0.1:18002 slow=$url auth=("${AUTH[@]}") model=(-model bench-slow) ;;
+    durable) url=http://127.0.0.1:18006 slow=$url auth=(-header "Authorization: Bearer $(cat "$OUT/key")") model=(-model bench-slow) ;;
+  esac
+  case $1 in
+    latency) load latency "$2" "$url/v1/chat/completions" -rate "$RATE" "${auth[@]}" ;;
+    stream) load stream "$2" "$url/v1/chat/completions" -rate "$STREAM_RATE" -stream "${auth[@]}" ;;
+    throughput) load throughput "$2" "$slow/v1/chat/completions" -rate "$TPUT_RATE" "${model[@]}" "${auth[@]}" ;;
+  esac
+}
+n=${#TARGETS[@]}
 for run in $(seq "$RUNS"); do
   echo "run $run of $RUNS" >&2
-  load latency direct  http://127.0.0.1:18001/v1/chat/completions -rate "$RATE"
-  load latency proxy   http://127.0.0.1:18003/v1/chat/completions -rate "$RATE"
-  load latency gateway http://127.0.0.1:18002/v1/chat/completions -rate "$RATE" "${AUTH[@]}"
-  load stream direct  http://127.0.0.1:18001/v1/chat/completions -rate "$STREAM_RATE" -stream
-  load stream proxy   http://127.0.0.1:18003/v1/chat/completions -rate "$STREAM_RATE" -stream
-  load stream gateway http://127.0.0.1:18002/v1/chat/completions -rate "$STREAM_RATE" -stream "${AUTH[@]}"
-  load throughput direct  http://127.0.0.1:18004/v1/chat/completions -rate "$TPUT_RATE"
-  load throughput proxy   http://127.0.0.1:18005/v1/chat/completions -rate "$TPUT_RATE"
-  load throughput gateway http://127.0.0.1:18002/v1/chat/completions -rate "$TPUT_RATE" -model bench-slow "${AUTH[@]}"
+  for phase in latency stream throughput; do
+    for i in $(seq 0 $((n - 1))); do
+      target "$phase" "${TARGETS[$(((i + run - 1) % n))]}"
+    done
+  done
 done
 # Portkey runs last: once it saturates, node keeps working off its backlog
 # for many seconds, which would slow whatever ran next.

@@ -17,18 +17,23 @@ import (
 // guardSummary is what a guard verdict leaves in the audit entry: the
 // action, whether the text was scanned at all, counts by finding type,
 // scores and reasons, never content.
+//
+// The fields of this and the entry types below are in the order of their
+// JSON names, which is the order RFC 8785 prescribes: the ledger's
+// canonical encoder then finds every object sorted and copies it through
+// instead of sorting it. TestAuditEntriesAreCanonical keeps it so.
 type guardSummary struct {
 	Action            string         `json:"action"`
-	Scanned           bool           `json:"scanned"`
 	FailOpen          bool           `json:"fail_open,omitempty"`
-	Modified          bool           `json:"modified,omitempty"`
 	Findings          map[string]int `json:"findings,omitempty"`
-	Injection         float64        `json:"injection,omitempty"`
 	IndirectInjection float64        `json:"indirect_injection,omitempty"`
-	Rules             []string       `json:"rules,omitempty"`
+	Injection         float64        `json:"injection,omitempty"`
+	Modified          bool           `json:"modified,omitempty"`
 	Reasons           []string       `json:"reasons,omitempty"`
-	UnscannedParts    int            `json:"unscanned_parts,omitempty"`
 	Retried           bool           `json:"retried,omitempty"`
+	Rules             []string       `json:"rules,omitempty"`
+	Scanned           bool           `json:"scanned"`
+	UnscannedParts    int            `json:"unscanned_parts,omitempty"`
 }
 
 // maxReasons bounds the reasons kept per verdict.
@@ -50,65 +55,65 @@ func round3(f float64) float64 { return math.Round(f*1000) / 1000 }
 
 // requestEntry is the body of an inference.request event.
 type requestEntry struct {
-	RequestID   string        `json:"request_id"`
-	KeyID       string        `json:"key_id"`
-	API         string        `json:"api"`
-	Route       string        `json:"route"`
-	Stream      bool          `json:"stream"`
-	Messages    int           `json:"messages,omitempty"`
-	Inputs      int           `json:"inputs,omitempty"`
-	Tools       int           `json:"tools,omitempty"`
-	PromptBytes int           `json:"prompt_bytes"`
-	TokensEst   int           `json:"prompt_tokens_est"`
-	PromptHMAC  string        `json:"prompt_hmac"`
-	Retention   string        `json:"retention"`
-	PayloadRef  string        `json:"payload_ref,omitempty"`
-	PayloadMAC  string        `json:"payload_mac,omitempty"`
-	Guard       *guardSummary `json:"guard,omitempty"`
+	API     string `json:"api"`
+	Consent string `json:"consent,omitempty"`
 	// DataClass is the request's classification; ProvidersSkipped the
 	// providers of the route it was kept from, and why.
 	DataClass        string            `json:"data_class,omitempty"`
-	ProvidersSkipped []skippedProvider `json:"providers_skipped,omitempty"`
-	Consent          string            `json:"consent,omitempty"`
-	ModelVersion     string            `json:"model_version,omitempty"`
+	Guard            *guardSummary     `json:"guard,omitempty"`
+	Inputs           int               `json:"inputs,omitempty"`
+	KeyID            string            `json:"key_id"`
+	Messages         int               `json:"messages,omitempty"`
 	ModelDigest      string            `json:"model_digest,omitempty"`
+	ModelVersion     string            `json:"model_version,omitempty"`
+	PayloadMAC       string            `json:"payload_mac,omitempty"`
+	PayloadRef       string            `json:"payload_ref,omitempty"`
+	PromptBytes      int               `json:"prompt_bytes"`
+	PromptHMAC       string            `json:"prompt_hmac"`
+	TokensEst        int               `json:"prompt_tokens_est"`
+	ProvidersSkipped []skippedProvider `json:"providers_skipped,omitempty"`
+	RequestID        string            `json:"request_id"`
+	Retention        string            `json:"retention"`
+	Route            string            `json:"route"`
+	Stream           bool              `json:"stream"`
+	Tools            int               `json:"tools,omitempty"`
 }
 
 // responseEntry is the body of an inference.response event.
 type responseEntry struct {
-	RequestID    string        `json:"request_id"`
-	RequestIndex *uint64       `json:"request_index,omitempty"`
-	KeyID        string        `json:"key_id"`
-	API          string        `json:"api"`
-	Route        string        `json:"route"`
-	Status       int           `json:"status"`
-	LatencyUS    int64         `json:"latency_us"`
-	TTFTUS       int64         `json:"ttft_us,omitempty"`
-	InputTokens  int           `json:"input_tokens"`
-	OutputTokens int           `json:"output_tokens"`
-	Provider     string        `json:"provider,omitempty"`
-	ProviderKind string        `json:"provider_kind,omitempty"`
-	Model        string        `json:"model,omitempty"`
-	ModelVersion string        `json:"model_version,omitempty"`
-	Fallback     string        `json:"fallback,omitempty"`
-	Attempts     int           `json:"attempts,omitempty"`
-	StopReason   string        `json:"stop_reason,omitempty"`
-	Cancelled    bool          `json:"cancelled,omitempty"`
-	Error        string        `json:"error,omitempty"`
-	Refused      string        `json:"refused,omitempty"`
-	ResponseHMAC string        `json:"response_hmac,omitempty"`
-	PayloadRef   string        `json:"payload_ref,omitempty"`
-	PayloadMAC   string        `json:"payload_mac,omitempty"`
-	Guard        *guardSummary `json:"guard,omitempty"`
-	GuardOutput  *guardSummary `json:"guard_output,omitempty"`
-	FailOpen     bool          `json:"fail_open,omitempty"`
+	API              string            `json:"api"`
+	Attempts         int               `json:"attempts,omitempty"`
+	Cancelled        bool              `json:"cancelled,omitempty"`
+	Consent          string            `json:"consent,omitempty"`
+	DataClass        string            `json:"data_class,omitempty"`
+	Error            string            `json:"error,omitempty"`
+	FailOpen         bool              `json:"fail_open,omitempty"`
+	Fallback         string            `json:"fallback,omitempty"`
+	Guard            *guardSummary     `json:"guard,omitempty"`
+	GuardOutput      *guardSummary     `json:"guard_output,omitempty"`
+	InputTokens      int               `json:"input_tokens"`
+	KeyID            string            `json:"key_id"`
+	LatencyUS        int64             `json:"latency_us"`
+	Model            string            `json:"model,omitempty"`
+	ModelDigest      string            `json:"model_digest,omitempty"`
+	ModelVersion     string            `json:"model_version,omitempty"`
+	OutputTokens     int               `json:"output_tokens"`
+	PayloadMAC       string            `json:"payload_mac,omitempty"`
+	PayloadRef       string            `json:"payload_ref,omitempty"`
+	Provider         string            `json:"provider,omitempty"`
+	ProviderKind     string            `json:"provider_kind,omitempty"`
+	ProvidersSkipped []skippedProvider `json:"providers_skipped,omitempty"`
+	Refused          string            `json:"refused,omitempty"`
+	RequestID        string            `json:"request_id"`
+	RequestIndex     *uint64           `json:"request_index,omitempty"`
+	ResponseHMAC     string            `json:"response_hmac,omitempty"`
+	Route            string            `json:"route"`
+	Status           int               `json:"status"`
+	StopReason       string            `json:"stop_reason,omitempty"`
+	TTFTUS           int64             `json:"ttft_us,omitempty"`
 	// UpstreamModel is what the provider reported when ModelVersion is
 	// the registry's version.
-	UpstreamModel    string            `json:"upstream_model,omitempty"`
-	ModelDigest      string            `json:"model_digest,omitempty"`
-	DataClass        string            `json:"data_class,omitempty"`
-	ProvidersSkipped []skippedProvider `json:"providers_skipped,omitempty"`
-	Consent          string            `json:"consent,omitempty"`
+	UpstreamModel string `json:"upstream_model,omitempty"`
 }
 
 func (x *exchange) inputSummary() *guardSummary {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/netip"
 	"slices"
@@ -88,7 +89,9 @@ func (g *Gateway) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *cha
 	}
 	size := 4096
 	if r.ContentLength > 0 {
-		size = int(r.ContentLength) + 1
+		// ReadFrom grows a buffer with less than MinRead bytes free, so
+		// leave that much room past the declared length.
+		size = int(r.ContentLength) + bytes.MinRead
 	}
 	buf := bytes.NewBuffer(make([]byte, 0, size))
 	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, g.cfg.MaxBodyBytes))
@@ -597,11 +600,11 @@ func (g *Gateway) finish(x *exchange) {
 		g.metrics.ttft.WithLabelValues(x.api, route).Observe(x.ttft.Seconds())
 	}
 	g.log.LogAttrs(context.Background(), levelFor(x.status), "request",
-		attr("request_id", x.id), attr("api", x.api), attr("tenant", x.caller.Tenant), attr("key_id", x.caller.KeyID),
-		attr("route", x.route), attr("provider", x.served.provider), attr("status", x.status),
-		attr("latency_ms", float64(x.latency.Microseconds())/1000), attr("input_tokens", x.usage.InputTokens),
-		attr("output_tokens", x.usage.OutputTokens), attr("fallback", x.served.fallback), attr("cancelled", x.cancelled),
-		attr("error", x.errKind), attr("refused", x.refused))
+		slog.String("request_id", x.id), slog.String("api", x.api), slog.String("tenant", x.caller.Tenant), slog.String("key_id", x.caller.KeyID),
+		slog.String("route", x.route), slog.String("provider", x.served.provider), slog.Int("status", x.status),
+		slog.Float64("latency_ms", float64(x.latency.Microseconds())/1000), slog.Int("input_tokens", x.usage.InputTokens),
+		slog.Int("output_tokens", x.usage.OutputTokens), slog.String("fallback", x.served.fallback), slog.Bool("cancelled", x.cancelled),
+		slog.String("error", x.errKind), slog.String("refused", x.refused))
 	if !x.audited {
 		return
 	}

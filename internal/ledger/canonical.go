@@ -25,7 +25,9 @@ var errDepth = errors.New("JSON nested deeper than 64 levels")
 
 // canonicalJSON returns the JCS form of a JSON value.
 func canonicalJSON(in []byte) ([]byte, error) {
-	c := canon{in: in}
+	// The canonical form is about as long as the input: size the output
+	// once rather than grow it member by member.
+	c := canon{in: in, out: make([]byte, 0, len(in))}
 	c.ws()
 	if err := c.value(0); err != nil {
 		return nil, err

@@ -99,8 +99,9 @@ func (l *Limiter) Admit(ctx context.Context, scopes []Scope, estTokens int64) (D
 	now := l.now().UTC()
 	minute := now.Truncate(time.Minute)
 	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	var ops []Op
-	var checks []check
+	// At most three limits a scope: size both lists once.
+	ops := make([]Op, 0, 3*len(scopes))
+	checks := make([]check, 0, 3*len(scopes))
 	add := func(key string, win time.Time, span time.Duration, delta, limit int64, scope, name string, tok bool) {
 		checks = append(checks, check{op: len(ops), limit: limit, scope: scope, name: name, tok: tok})
 		ops = append(ops, Op{Key: key, Window: win, Expires: win.Add(span + time.Minute), Delta: delta})

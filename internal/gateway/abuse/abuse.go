@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Config tunes the detector. Zero fields take the defaults of
@@ -363,6 +364,25 @@ func (d *Detector) sign(prompt string) signature {
 		h, inWord, lastDigit = offset, false, false
 	}
 	for _, r := range prompt {
+		if r < utf8.RuneSelf {
+			// ASCII, the common case, without the Unicode tables; the
+			// result is the same as below.
+			switch {
+			case r >= '0' && r <= '9':
+				if !lastDigit {
+					h = (h ^ '#') * prime
+				}
+				inWord, lastDigit = true, true
+			case r|0x20 >= 'a' && r|0x20 <= 'z':
+				h = (h ^ uint64(r|0x20)) * prime
+				inWord, lastDigit = true, false
+			default:
+				if inWord {
+					flush()
+				}
+			}
+			continue
+		}
 		switch {
 		case unicode.IsDigit(r):
 			if !lastDigit {
