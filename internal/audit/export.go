@@ -240,7 +240,7 @@ func (x *exporter) run(ctx context.Context) (_ *Result, err error) {
 		return nil, fmt.Errorf("the ledger failed verification, so no auditor package was written: %w", err)
 	}
 	x.info.Bundle = bcp.Size
-	pr := prover{newBundleTiles(os.DirFS(bundleDir))}
+	pr := prover{newBundleTiles(os.DirFS(bundleDir), bcp.Size)}
 	cps, err := x.checkpoints(ctx, bcp)
 	if err != nil {
 		return nil, err

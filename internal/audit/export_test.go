@@ -77,6 +77,9 @@ func TestMain(m *testing.M) {
 	if template.dir != "" {
 		os.RemoveAll(template.dir)
 	}
+	if benchOut != "" {
+		os.RemoveAll(benchOut)
+	}
 	os.Exit(code)
 }
 

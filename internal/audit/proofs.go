@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 
@@ -15,13 +14,14 @@ import (
 // Tiles tlog has verified are kept, since many proofs share them.
 type bundleTiles struct {
 	fsys     fs.FS
+	size     uint64 // entries in the bundle, which fixes every tile's width
 	verified map[tlog.Tile][]byte
 }
 
 var _ tlog.TileReader = (*bundleTiles)(nil)
 
-func newBundleTiles(fsys fs.FS) *bundleTiles {
-	return &bundleTiles{fsys: fsys, verified: map[tlog.Tile][]byte{}}
+func newBundleTiles(fsys fs.FS, size uint64) *bundleTiles {
+	return &bundleTiles{fsys: fsys, size: size, verified: map[tlog.Tile][]byte{}}
 }
 
 func (*bundleTiles) Height() int { return ledger.TileHeight }
@@ -36,14 +36,14 @@ func (b *bundleTiles) ReadTiles(tiles []tlog.Tile) ([][]byte, error) {
 			continue
 		}
 		want := t.W * tlog.HashSize
-		var data []byte
-		var err error
-		for w := t.W; w <= 1<<ledger.TileHeight; w++ {
-			data, err = fs.ReadFile(b.fsys, ledger.FormatTilePath(t.L, uint64(t.N), w))
-			if !errors.Is(err, fs.ErrNotExist) {
-				break
-			}
+		// The bundle holds each tile at the width its own size gives.
+		hashes := b.size >> (ledger.TileHeight * t.L)
+		first := uint64(t.N) << ledger.TileHeight
+		if hashes <= first {
+			return nil, fmt.Errorf("tile %d/%d is beyond the bundle's %d entries", t.L, t.N, b.size)
 		}
+		w := int(min(hashes-first, 1<<ledger.TileHeight))
+		data, err := fs.ReadFile(b.fsys, ledger.FormatTilePath(t.L, uint64(t.N), w))
 		if err != nil {
 			return nil, fmt.Errorf("tile %d/%d: %w", t.L, t.N, err)
 		}

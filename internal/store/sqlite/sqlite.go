@@ -119,7 +119,10 @@ func dsn(path string, readOnly bool, sync string) string {
 		// cache miss is one page read instead of a chain of overflow pages.
 		q.Add("_pragma", "page_size(32768)")
 	}
-	q.Add("_pragma", "journal_mode(WAL)")
+	// The driver runs _pragma values in lexical order, and switching to
+	// WAL fixes the page size, so the journal mode goes through the key
+	// the driver applies after them.
+	q.Set("_journal_mode", "WAL")
 	q.Add("_pragma", "synchronous("+sync+")")
 	q.Add("_pragma", "foreign_keys(ON)")
 	if readOnly {

@@ -18,3 +18,28 @@ func TestConformance(t *testing.T) {
 		return s
 	})
 }
+
+// TestNewDatabaseLayout checks what a new database is created with: WAL,
+// and pages large enough that a full tile with its interior nodes fits in
+// one. (The driver runs pragmas in lexical order, which once set WAL first
+// and froze the page size at 4 KiB.)
+func TestNewDatabaseLayout(t *testing.T) {
+	dir := t.TempDir()
+	s, err := sqlite.Open(context.Background(), dir, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	db := rawDB(t, dir)
+	var pageSize int
+	var mode string
+	if err := db.QueryRow(`PRAGMA page_size`).Scan(&pageSize); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	if pageSize != 32768 || mode != "wal" {
+		t.Fatalf("new database: page_size %d, journal_mode %s; want 32768, wal", pageSize, mode)
+	}
+}
