@@ -50,16 +50,41 @@ type storeReader struct {
 	ctx context.Context
 	l   *Log
 	e   *edge
+	// scratch, if set, receives the hashes: tlog copies what it needs
+	// out of them before the proof returns, so proofs reuse one buffer.
+	scratch *[]tlog.Hash
+}
+
+// hashBufs recycles the hash buffers of proofs.
+var hashBufs = sync.Pool{New: func() any { return new([]tlog.Hash) }}
+
+// prove runs a tlog proof with a pooled hash buffer.
+func prove[P any](l *Log, ctx context.Context, f func(tlog.HashReader) (P, error)) (P, error) {
+	buf := hashBufs.Get().(*[]tlog.Hash)
+	r := l.reader(ctx)
+	r.scratch = buf
+	p, err := f(r)
+	hashBufs.Put(buf)
+	return p, err
 }
 
 func (r storeReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
-	out := make([]tlog.Hash, len(indexes))
+	var out []tlog.Hash
+	if r.scratch != nil && cap(*r.scratch) >= len(indexes) {
+		out = (*r.scratch)[:len(indexes)]
+	} else {
+		out = make([]tlog.Hash, len(indexes))
+		if r.scratch != nil {
+			*r.scratch = out
+		}
+	}
 	// Level-0 hashes off the right edge are read a few at a time straight
 	// out of the stored tiles: random proofs over a large log almost never
 	// reuse a level-0 tile, so loading, decoding or caching whole tiles
 	// would only churn memory. Upper levels are few and hot, and go
 	// through the cache.
-	var pending []tileRead
+	var buf [2]tileRead
+	pending := buf[:0]
 	for i, idx := range indexes {
 		if h, ok := r.e.node(idx); ok {
 			out[i] = h
@@ -80,8 +105,8 @@ func (r storeReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 		}
 		out[i] = h
 	}
-	for _, tr := range pending {
-		if err := r.readLevel0(tr, indexes, out); err != nil {
+	for i := range pending {
+		if err := r.readLevel0(&pending[i], indexes, out); err != nil {
 			return nil, err
 		}
 	}
@@ -91,36 +116,40 @@ func (r storeReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 // tileRead collects the hashes wanted from one level-0 tile.
 type tileRead struct {
 	index   uint64
-	outs    []int // positions in the ReadHashes result
-	offsets []int // byte offsets in the full tile's encoding
+	n       int
+	outs    [MaxTileHashes]int // positions in the ReadHashes result
+	offsets [MaxTileHashes]int // byte offsets in the full tile's encoding
 }
 
 func addTileRead(reads []tileRead, tile uint64, out, offset int) []tileRead {
 	for i := range reads {
-		if reads[i].index == tile && len(reads[i].offsets) < MaxTileHashes {
-			reads[i].outs = append(reads[i].outs, out)
-			reads[i].offsets = append(reads[i].offsets, offset)
+		if r := &reads[i]; r.index == tile && r.n < MaxTileHashes {
+			r.outs[r.n], r.offsets[r.n] = out, offset
+			r.n++
 			return reads
 		}
 	}
-	return append(reads, tileRead{index: tile, outs: []int{out}, offsets: []int{offset}})
+	r := tileRead{index: tile, n: 1}
+	r.outs[0], r.offsets[0] = out, offset
+	return append(reads, r)
 }
 
 // readLevel0 fills the hashes of one tileRead. Every level-0 tile off the
 // right edge is full, so the offsets assume full width; a store holding a
 // narrower tile means the hash is not there yet.
-func (r storeReader) readLevel0(tr tileRead, indexes []int64, out []tlog.Hash) error {
-	w, data, err := r.l.st.LedgerTileHashes(r.ctx, 0, tr.index, tr.offsets)
+func (r storeReader) readLevel0(tr *tileRead, indexes []int64, out []tlog.Hash) error {
+	offsets := tr.offsets[:tr.n]
+	w, data, err := r.l.st.LedgerTileHashes(r.ctx, 0, tr.index, offsets)
 	if err != nil {
 		return fmt.Errorf("read tile 0/%d: %w", tr.index, err)
 	}
 	if w != tileWidth {
 		return fmt.Errorf("hash %d is not yet in tile 0/%d (stored width %d)", indexes[tr.outs[0]], tr.index, w)
 	}
-	if len(data) != len(tr.offsets)*tlog.HashSize {
-		return fmt.Errorf("tile 0/%d: store returned %d bytes for %d hashes", tr.index, len(data), len(tr.offsets))
+	if len(data) != tr.n*tlog.HashSize {
+		return fmt.Errorf("tile 0/%d: store returned %d bytes for %d hashes", tr.index, len(data), tr.n)
 	}
-	for j, o := range tr.outs {
+	for j, o := range tr.outs[:tr.n] {
 		copy(out[o][:], data[j*tlog.HashSize:])
 	}
 	return nil
@@ -168,7 +197,9 @@ func (l *Log) InclusionProof(ctx context.Context, index, size uint64) ([]tlog.Ha
 	if index >= size || size > l.Size() {
 		return nil, fmt.Errorf("%w: index %d, size %d, tree size %d", ErrBadRange, index, size, l.Size())
 	}
-	p, err := tlog.ProveRecord(int64(size), int64(index), l.reader(ctx))
+	p, err := prove(l, ctx, func(r tlog.HashReader) (tlog.RecordProof, error) {
+		return tlog.ProveRecord(int64(size), int64(index), r)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("prove inclusion of %d in %d: %w", index, size, err)
 	}
@@ -183,7 +214,9 @@ func (l *Log) ConsistencyProof(ctx context.Context, old, new uint64) ([]tlog.Has
 	if old == 0 || old == new {
 		return nil, nil
 	}
-	p, err := tlog.ProveTree(int64(new), int64(old), l.reader(ctx))
+	p, err := prove(l, ctx, func(r tlog.HashReader) (tlog.TreeProof, error) {
+		return tlog.ProveTree(int64(new), int64(old), r)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("prove consistency %d to %d: %w", old, new, err)
 	}

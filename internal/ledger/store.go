@@ -39,8 +39,8 @@ type Store interface {
 
 // MaxTileHashes is the most offsets one LedgerTileHashes call takes: an
 // inclusion proof needs at most one hash from each of a tile's eight
-// levels.
-const MaxTileHashes = TileHeight
+// levels, a consistency proof at most two.
+const MaxTileHashes = 2 * TileHeight
 
 // Batch is one group commit.
 type Batch struct {

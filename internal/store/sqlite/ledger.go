@@ -138,41 +138,40 @@ func (s *Store) LedgerTile(ctx context.Context, level, index uint64) (int, []byt
 	return w, data, nil
 }
 
-// LedgerTileHashes implements ledger.Store. The statement always asks for
-// MaxTileHashes slices so that it is prepared once; unused ones read the
-// first hash again.
+// LedgerTileHashes implements ledger.Store. Two statements are prepared
+// once, for up to TileHeight slices (an inclusion proof's) and for
+// MaxTileHashes: binding arguments is most of a small query's cost. The
+// slices are concatenated into one column; unused ones read the first hash
+// again and are cut off.
 func (s *Store) LedgerTileHashes(ctx context.Context, level, index uint64, offsets []int) (int, []byte, error) {
-	if len(offsets) > ledger.MaxTileHashes {
-		return 0, nil, fmt.Errorf("read tile hashes: %d offsets, at most %d", len(offsets), ledger.MaxTileHashes)
+	n := len(offsets)
+	if n > ledger.MaxTileHashes {
+		return 0, nil, fmt.Errorf("read tile hashes: %d offsets, at most %d", n, ledger.MaxTileHashes)
 	}
-	args := make([]any, 0, ledger.MaxTileHashes+2)
-	for i := 0; i < ledger.MaxTileHashes; i++ {
+	stmt, slots := s.hashStmt[0], ledger.TileHeight
+	if n > slots {
+		stmt, slots = s.hashStmt[1], ledger.MaxTileHashes
+	}
+	var buf [ledger.MaxTileHashes + 2]any
+	args := buf[:slots+2]
+	for i := range slots {
 		o := 0
-		if i < len(offsets) {
+		if i < n {
 			o = offsets[i]
 		}
-		args = append(args, o+1) // substr counts from 1
+		args[i] = o + 1 // substr counts from 1
 	}
-	args = append(args, int64(level), int64(index))
+	args[slots], args[slots+1] = int64(level), int64(index)
 	var w int
-	var cols [ledger.MaxTileHashes][]byte
-	dest := make([]any, 0, ledger.MaxTileHashes+1)
-	dest = append(dest, &w)
-	for i := range cols {
-		dest = append(dest, &cols[i])
-	}
-	err := s.hashStmt.QueryRowContext(ctx, args...).Scan(dest...)
+	var hashes []byte
+	err := stmt.QueryRowContext(ctx, args...).Scan(&w, &hashes)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil, ledger.ErrNotFound
 	}
 	if err != nil {
 		return 0, nil, fmt.Errorf("read tile hashes: %w", err)
 	}
-	out := make([]byte, 0, len(offsets)*tlog.HashSize)
-	for i := range offsets {
-		out = append(out, cols[i]...)
-	}
-	return w, out, nil
+	return w, hashes[:min(len(hashes), n*tlog.HashSize)], nil
 }
 
 // LedgerEntries implements ledger.Store.
@@ -299,12 +298,16 @@ func scanCheckpoints(rows *sql.Rows) ([]ledger.Checkpoint, error) {
 	return out, rows.Err()
 }
 
-// hashQuery selects the width and MaxTileHashes 32-byte slices of a tile.
-func hashQuery() string {
+// hashQuery selects the width and n 32-byte slices of a tile,
+// concatenated.
+func hashQuery(n int) string {
 	var b strings.Builder
-	b.WriteString("SELECT width")
-	for i := 0; i < ledger.MaxTileHashes; i++ {
-		fmt.Fprintf(&b, ", substr(data, ?, %d)", tlog.HashSize)
+	b.WriteString("SELECT width, ")
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(" || ")
+		}
+		fmt.Fprintf(&b, "substr(data, ?, %d)", tlog.HashSize)
 	}
 	b.WriteString(" FROM ledger_tiles WHERE level = ? AND idx = ?")
 	return b.String()
