@@ -11,7 +11,8 @@
 # Environment: RUNS (5), DUR (10s), RATE (1000), STREAM_RATE (500),
 # TPUT_RATE (3000), PORTKEY (1 to include Portkey, installed with npm into
 # a cache directory), DURABLE (1 to add attest on its production storage:
-# SQLite, the durable ledger and hashed keys), HELPER_PROCS (GOMAXPROCS of
+# SQLite, the durable ledger and hashed keys; SYNC picks its synchronous
+# pragma, FULL by default as in production), HELPER_PROCS (GOMAXPROCS of
 # the load generator and the upstreams; unset leaves Go's default), PIN (1 to pin the load
 # generator to CPU 1 and the upstreams to CPU 0 with taskset; the proxy and
 # the gateways are never pinned), OUT (results directory).
@@ -51,7 +52,7 @@ TARGETS=(direct proxy gateway)
 if [ "$DURABLE" = 1 ]; then
   mkdir -p "$OUT/data"
   "$BIN" gateway -addr 127.0.0.1:18006 -upstream http://127.0.0.1:18001/v1 -slow-upstream http://127.0.0.1:18004/v1 \
-    -data "$OUT/data" -key-file "$OUT/key" 2>/dev/null & pids+=($!)
+    -data "$OUT/data" -sync "${SYNC:-FULL}" -key-file "$OUT/key" 2>/dev/null & pids+=($!)
   TARGETS+=(durable)
 fi
 "$BIN" proxy -addr 127.0.0.1:18003 -upstream http://127.0.0.1:18001 2>/dev/null & pids+=($!)

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"sync"
 	"time"
 )
 
@@ -19,6 +20,8 @@ type checkpointer struct {
 	db   *sql.DB
 	stop chan struct{}
 	done chan struct{}
+	once sync.Once
+	err  error
 }
 
 func startCheckpointer(db *sql.DB) *checkpointer {
@@ -44,13 +47,15 @@ func (c *checkpointer) run() {
 }
 
 // close stops the loop and copies everything into the database file, so a
-// cleanly closed store leaves an empty WAL.
+// cleanly closed store leaves an empty WAL. Closing twice is harmless.
 func (c *checkpointer) close() error {
-	close(c.stop)
-	<-c.done
-	_, err := c.db.ExecContext(context.Background(), `PRAGMA wal_checkpoint(TRUNCATE)`)
-	if cerr := c.db.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	c.once.Do(func() {
+		close(c.stop)
+		<-c.done
+		_, c.err = c.db.ExecContext(context.Background(), `PRAGMA wal_checkpoint(TRUNCATE)`)
+		if err := c.db.Close(); c.err == nil {
+			c.err = err
+		}
+	})
+	return c.err
 }

@@ -66,9 +66,9 @@ func (s *Store) AppendLedger(ctx context.Context, b *ledger.Batch) error {
 			return fmt.Errorf("insert subjects: %w", err)
 		}
 		for _, t := range b.Tiles {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO ledger_tiles (level, idx, width, data) VALUES (?, ?, ?, ?)
-				ON CONFLICT (level, idx) DO UPDATE SET width = excluded.width, data = excluded.data`,
-				int64(t.Level), int64(t.Index), t.Width, t.Data); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO ledger_tiles (key, level, idx, width, data) VALUES (?, ?, ?, ?, ?)
+				ON CONFLICT (key) DO UPDATE SET width = excluded.width, data = excluded.data`,
+				tileKey(t.Level, t.Index), int64(t.Level), int64(t.Index), t.Width, t.Data); err != nil {
 				return fmt.Errorf("write tile %d/%d: %w", t.Level, t.Index, err)
 			}
 		}
@@ -128,7 +128,7 @@ func insertRows(ctx context.Context, tx *sql.Tx, prefix, tuple string, n int, ro
 func (s *Store) LedgerTile(ctx context.Context, level, index uint64) (int, []byte, error) {
 	var w int
 	var data []byte
-	err := s.tileStmt.QueryRowContext(ctx, int64(level), int64(index)).Scan(&w, &data)
+	err := s.tileStmt.QueryRowContext(ctx, tileKey(level, index)).Scan(&w, &data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil, ledger.ErrNotFound
 	}
@@ -152,8 +152,8 @@ func (s *Store) LedgerTileHashes(ctx context.Context, level, index uint64, offse
 	if n > slots {
 		stmt, slots = s.hashStmt[1], ledger.MaxTileHashes
 	}
-	var buf [ledger.MaxTileHashes + 2]any
-	args := buf[:slots+2]
+	var buf [ledger.MaxTileHashes + 1]any
+	args := buf[:slots+1]
 	for i := range slots {
 		o := 0
 		if i < n {
@@ -161,7 +161,7 @@ func (s *Store) LedgerTileHashes(ctx context.Context, level, index uint64, offse
 		}
 		args[i] = o + 1 // substr counts from 1
 	}
-	args[slots], args[slots+1] = int64(level), int64(index)
+	args[slots] = tileKey(level, index)
 	var w int
 	var hashes []byte
 	err := stmt.QueryRowContext(ctx, args...).Scan(&w, &hashes)
@@ -298,6 +298,9 @@ func scanCheckpoints(rows *sql.Rows) ([]ledger.Checkpoint, error) {
 	return out, rows.Err()
 }
 
+// tileKey is a tile's row key (migration 0009).
+func tileKey(level, index uint64) int64 { return int64(level)<<40 | int64(index) }
+
 // hashQuery selects the width and n 32-byte slices of a tile,
 // concatenated.
 func hashQuery(n int) string {
@@ -309,6 +312,6 @@ func hashQuery(n int) string {
 		}
 		fmt.Fprintf(&b, "substr(data, ?, %d)", tlog.HashSize)
 	}
-	b.WriteString(" FROM ledger_tiles WHERE level = ? AND idx = ?")
+	b.WriteString(" FROM ledger_tiles WHERE key = ?")
 	return b.String()
 }

@@ -101,7 +101,7 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 	}
 	c.SetMaxOpenConns(1)
 	s.ckpt = startCheckpointer(c)
-	if s.tileStmt, err = r.PrepareContext(ctx, `SELECT width, data FROM ledger_tiles WHERE level = ? AND idx = ?`); err != nil {
+	if s.tileStmt, err = r.PrepareContext(ctx, `SELECT width, data FROM ledger_tiles WHERE key = ?`); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("prepare tile read: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/attest-ai/attest/internal/ledger"
 	"github.com/attest-ai/attest/internal/store/sqlite"
 	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 // fixture builds a 600-entry ledger with checkpoints at 300 and 600.
@@ -187,5 +188,52 @@ func TestExportFiles(t *testing.T) {
 	}
 	if _, err := ledger.Export(ctx, st, vkey, out, nil); err == nil || !strings.Contains(err.Error(), "not empty") {
 		t.Fatalf("export into a non-empty directory: %v", err)
+	}
+}
+
+// TestTileKeyMigration turns a ledger back into the layout before
+// migration 0009 (tiles keyed by level and index) and checks that opening
+// it moves every tile over and the ledger still verifies and proves.
+func TestTileKeyMigration(t *testing.T) {
+	ctx := context.Background()
+	dir, st, vkey := fixture(t)
+	st.Close()
+	db := rawDB(t, dir)
+	for _, q := range []string{
+		`CREATE TABLE old_tiles (level INTEGER NOT NULL, idx INTEGER NOT NULL, width INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (level, idx))`,
+		`INSERT INTO old_tiles SELECT level, idx, width, data FROM ledger_tiles`,
+		`DROP TABLE ledger_tiles`,
+		`ALTER TABLE old_tiles RENAME TO ledger_tiles`,
+		`DELETE FROM schema_migrations WHERE version >= 9`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+	st, err := sqlite.Open(ctx, dir, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := ledger.Verify(ctx, ledger.StoreSource{Store: st}, vkey, nil); err != nil {
+		t.Fatalf("after migration: %v", err)
+	}
+	l, err := ledger.Open(ctx, st, ledger.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	size, root := l.Head()
+	p, err := l.InclusionProof(ctx, 137, size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := l.LeafHash(ctx, 137)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tlog.CheckRecord(p, int64(size), root, 137, h); err != nil {
+		t.Fatalf("proof after migration: %v", err)
 	}
 }
