@@ -53,8 +53,8 @@ func guardParts(req *chat.Request) (parts []GuardPart, targets []*string, unscan
 }
 
 // inspect runs the request guard. A block refuses the request; rewritten
-// texts (placeholders, tokens, the canary) replace the originals, which
-// forces the request to be re-encoded.
+// texts (placeholders, tokens, the canary) replace the originals, and
+// req.Edited records where, so that only those members are re-encoded.
 func (g *Gateway) inspect(ctx context.Context, w http.ResponseWriter, x *exchange, req *chat.Request) (GuardSession, bool) {
 	parts, targets, unscanned := guardParts(req)
 	x.unscannedParts = unscanned
@@ -66,12 +66,16 @@ func (g *Gateway) inspect(ctx context.Context, w http.ResponseWriter, x *exchang
 	if !ok {
 		return nil, false
 	}
-	changed := false
 	if texts := sess.Texts(); len(texts) == len(targets) {
 		for i, t := range texts {
-			if *targets[i] != t {
-				*targets[i] = t
-				changed = true
+			if *targets[i] == t {
+				continue
+			}
+			*targets[i] = t
+			if targets[i] == &req.System {
+				req.Edited |= chat.EditSystem
+			} else {
+				req.Edited |= chat.EditMessages
 			}
 		}
 	}
@@ -79,10 +83,8 @@ func (g *Gateway) inspect(ctx context.Context, w http.ResponseWriter, x *exchang
 		if req.System != "" {
 			line = req.System + "\n\n" + line
 		}
-		req.System, changed = line, true
-	}
-	if changed {
-		req.Raw = nil
+		req.System = line
+		req.Edited |= chat.EditSystem
 	}
 	return sess, true
 }

@@ -304,10 +304,13 @@ func decodeTools(r *chat.Request, raw map[string]json.RawMessage) error {
 
 // EncodeRequest builds the upstream Messages body for model. It reports
 // whether the JSON tool was forced to serve an OpenAI response_format, in
-// which case the answer's tool input must be turned back into text.
+// which case the answer's tool input must be turned back into text. A
+// request that came in as Anthropic is forwarded as received with the
+// model replaced, and "system" or "messages" re-encoded from the neutral
+// form only if the guards rewrote them.
 func EncodeRequest(r *chat.Request, model string) (body []byte, jsonMode bool, err error) {
 	if r.Source == chat.Anthropic && r.Raw != nil {
-		if b, ok := chat.RewriteModel(r.Raw, model, "", ""); ok {
+		if b, ok := forward(r, model); ok {
 			return b, false, nil
 		}
 	}
@@ -368,6 +371,28 @@ func EncodeRequest(r *chat.Request, model string) (body []byte, jsonMode bool, e
 		return nil, false, fmt.Errorf("encode anthropic request: %w", err)
 	}
 	return b, jsonMode, nil
+}
+
+// forward rewrites the raw body for model, or reports false.
+func forward(r *chat.Request, model string) ([]byte, bool) {
+	var set [2]chat.Member
+	n := 0
+	if r.Edited&chat.EditSystem != 0 {
+		set[n] = chat.Member{Name: "system"} // an emptied prompt is dropped
+		if r.System != "" {
+			set[n].Value = chat.AppendString(nil, r.System)
+		}
+		n++
+	}
+	if r.Edited&chat.EditMessages != 0 {
+		msgs, err := json.Marshal(encodeMessages(r.Messages))
+		if err != nil {
+			return nil, false
+		}
+		set[n] = chat.Member{Name: "messages", Value: msgs}
+		n++
+	}
+	return chat.RewriteModel(r.Raw, model, set[:n]...)
 }
 
 func schemaOrObject(s json.RawMessage) json.RawMessage {

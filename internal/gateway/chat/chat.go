@@ -64,10 +64,22 @@ type Request struct {
 	Source Protocol
 	// Raw is the body as received. A request forwarded to a provider of the
 	// same protocol is sent as Raw with only the model replaced, so fields
-	// this form does not model are kept. Anything that changes the request
-	// (a guard's redaction) must clear it.
+	// this form does not model are kept.
 	Raw []byte
+	// Edited says which parts of the request the guards rewrote. Forwarded
+	// as Raw, those members are re-encoded from this form and every other
+	// member is kept as received.
+	Edited Edit
 }
+
+// Edit is a set of request parts the guards rewrote.
+type Edit uint8
+
+// Parts of a request a guard may rewrite.
+const (
+	EditSystem Edit = 1 << iota
+	EditMessages
+)
 
 // Message is one turn of the conversation.
 type Message struct {

@@ -4,20 +4,40 @@ import (
 	"bytes"
 )
 
+// Member is one top-level member of a JSON object: its name and its value
+// as JSON text. A nil Value removes the member.
+type Member struct {
+	Name  string
+	Value []byte
+}
+
 // RewriteModel returns the JSON object body with its top-level "model"
-// replaced by model, the member named drop (if any) removed and the raw
-// member add (if any) appended. It is how a request is forwarded to a
-// provider of its own protocol without decoding and re-encoding it. body
-// must be valid JSON (it has been decoded already); RewriteModel reports
-// false when it finds no plain "model" key, and the caller re-encodes.
-func RewriteModel(body []byte, model, drop, add string) ([]byte, bool) {
+// replaced by model and each of set put in place of the body's member of
+// that name, every other byte of the members kept as they were. It is how
+// a request is forwarded to a provider of its own protocol without
+// decoding and re-encoding it. A member of set takes the place of the
+// first member it replaces; one the body lacks is appended, and the model
+// goes last. Names match as Go's decoder matches them (ignoring case), and
+// later duplicates are dropped, so no copy of a replaced member (say
+// unredacted messages) slips through beside the new one.
+//
+// body must be valid JSON (it has been decoded already). RewriteModel
+// reports false, and the caller re-encodes, when it finds no plain "model"
+// key, when a key holds an escape it would have to decode to compare, or
+// when set has more than 64 members.
+func RewriteModel(body []byte, model string, set ...Member) ([]byte, bool) {
 	body = bytes.TrimSpace(body)
-	if len(body) < 2 || body[0] != '{' {
+	if len(body) < 2 || body[0] != '{' || len(set) > 64 {
 		return nil, false
 	}
-	out := make([]byte, 0, len(body)+len(model)+len(add)+16)
+	n := len(body) + len(model) + 16
+	for _, m := range set {
+		n += len(m.Name) + len(m.Value) + 4
+	}
+	out := make([]byte, 0, n)
 	out = append(out, '{')
 	found, first := false, true
+	var done uint64 // bit i: set[i] written or dropped
 	i := 1
 	for {
 		i = skipSpace(body, i)
@@ -31,6 +51,9 @@ func RewriteModel(body []byte, model, drop, add string) ([]byte, bool) {
 		ks := i
 		ke := skipString(body, i)
 		key := body[ks:ke]
+		if len(key) < 2 || key[0] != '"' || bytes.IndexByte(key, '\\') >= 0 {
+			return nil, false
+		}
 		i = skipSpace(body, ke)
 		if i >= len(body) || body[i] != ':' {
 			return nil, false
@@ -41,34 +64,64 @@ func RewriteModel(body []byte, model, drop, add string) ([]byte, bool) {
 			return nil, false
 		}
 		i = ve
-		if string(key) == `"model"` {
+		name := key[1 : len(key)-1]
+		if bytes.EqualFold(name, []byte("model")) {
 			found = true
 			continue
 		}
-		if drop != "" && len(key) == len(drop)+2 && string(key[1:len(key)-1]) == drop {
+		value := body[vs:ve]
+		m := match(set, name)
+		if m >= 0 {
+			seen := done&(1<<m) != 0
+			done |= 1 << m
+			if seen || set[m].Value == nil {
+				continue
+			}
+			value = set[m].Value
+		}
+		if !first {
+			out = append(out, ',')
+		}
+		first = false
+		if m >= 0 {
+			out = AppendString(out, set[m].Name)
+		} else {
+			out = append(out, key...)
+		}
+		out = append(out, ':')
+		out = append(out, value...)
+	}
+	if !found {
+		return nil, false
+	}
+	for s, m := range set {
+		if done&(1<<s) != 0 || m.Value == nil {
 			continue
 		}
 		if !first {
 			out = append(out, ',')
 		}
 		first = false
-		out = append(out, key...)
+		out = AppendString(out, m.Name)
 		out = append(out, ':')
-		out = append(out, body[vs:ve]...)
-	}
-	if !found {
-		return nil, false
+		out = append(out, m.Value...)
 	}
 	if !first {
 		out = append(out, ',')
 	}
 	out = append(out, `"model":`...)
 	out = AppendString(out, model)
-	if add != "" {
-		out = append(out, ',')
-		out = append(out, add...)
-	}
 	return append(out, '}'), true
+}
+
+// match returns the index of the member of set named name, or -1.
+func match(set []Member, name []byte) int {
+	for s, m := range set {
+		if bytes.EqualFold(name, []byte(m.Name)) {
+			return s
+		}
+	}
+	return -1
 }
 
 func skipSpace(b []byte, i int) int {

@@ -90,7 +90,7 @@ func DecodeEmbedRequest(body []byte) (*chat.EmbedRequest, error) {
 
 // EncodeEmbedRequest builds the upstream body for model.
 func EncodeEmbedRequest(r *chat.EmbedRequest, model string) []byte {
-	if b, ok := chat.RewriteModel(r.Raw, model, "", ""); ok {
+	if b, ok := chat.RewriteModel(r.Raw, model); ok {
 		return b
 	}
 	f := make(map[string]json.RawMessage, len(r.Fields)+1)

@@ -433,15 +433,12 @@ func decodeStop(r *chat.Request, b json.RawMessage) error {
 
 // EncodeRequest builds the upstream body for model. A request that came
 // in as OpenAI is forwarded field for field with only the model replaced
-// (and usage requested on streams so the gateway can count tokens);
-// others are built from the neutral form.
+// (and usage requested on streams so the gateway can count tokens); when
+// the guards rewrote its text, "messages" is re-encoded from the neutral
+// form too. Others are built from the neutral form.
 func EncodeRequest(r *chat.Request, model string) ([]byte, error) {
 	if r.Source == chat.OpenAI && r.Raw != nil {
-		drop, add := "", ""
-		if r.Stream {
-			drop, add = "stream_options", `"stream_options":{"include_usage":true}`
-		}
-		if b, ok := chat.RewriteModel(r.Raw, model, drop, add); ok {
+		if b, ok := forward(r, model); ok {
 			return b, nil
 		}
 	}
@@ -502,6 +499,26 @@ func EncodeRequest(r *chat.Request, model string) ([]byte, error) {
 		return nil, fmt.Errorf("encode openai request: %w", err)
 	}
 	return b, nil
+}
+
+// forward rewrites the raw body for model, or reports false.
+func forward(r *chat.Request, model string) ([]byte, bool) {
+	var set [2]chat.Member
+	n := 0
+	if r.Edited != 0 {
+		// The system prompt travels inside messages.
+		msgs, err := json.Marshal(encodeMessages(r))
+		if err != nil {
+			return nil, false
+		}
+		set[n] = chat.Member{Name: "messages", Value: msgs}
+		n++
+	}
+	if r.Stream {
+		set[n] = chat.Member{Name: "stream_options", Value: []byte(`{"include_usage":true}`)}
+		n++
+	}
+	return chat.RewriteModel(r.Raw, model, set[:n]...)
 }
 
 type outMessage struct {

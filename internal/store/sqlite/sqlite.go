@@ -42,7 +42,6 @@ type Options struct {
 type Store struct {
 	w    *sql.DB // exactly one connection: SQLite has one writer
 	r    *sql.DB // read-only pool
-	ckpt *checkpointer
 	keys *sql.DB // the key store, kept apart from payloads
 	path string
 	// tileStmt and hashStmt are prepared once: proofs read tiles on every
@@ -94,13 +93,6 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
-	c, err := sql.Open("sqlite", dsn(path, false, opt.Synchronous))
-	if err != nil {
-		s.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	c.SetMaxOpenConns(1)
-	s.ckpt = startCheckpointer(c)
 	if s.tileStmt, err = r.PrepareContext(ctx, `SELECT width, data FROM ledger_tiles WHERE key = ?`); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("prepare tile read: %w", err)
@@ -132,8 +124,6 @@ func dsn(path string, readOnly bool, sync string) string {
 	// The journal mode goes through the driver's own key, which it applies
 	// after any _pragma values.
 	q.Set("_journal_mode", "WAL")
-	// Checkpoints run in the background (checkpoint.go), not in commits.
-	q.Add("_pragma", "wal_autocheckpoint(0)")
 	q.Add("_pragma", "synchronous("+sync+")")
 	q.Add("_pragma", "foreign_keys(ON)")
 	if readOnly {
@@ -169,11 +159,6 @@ func (s *Store) Close() error {
 		}
 	}
 	err := s.r.Close()
-	if s.ckpt != nil {
-		if cerr := s.ckpt.close(); err == nil {
-			err = cerr
-		}
-	}
 	if werr := s.w.Close(); err == nil {
 		err = werr
 	}
