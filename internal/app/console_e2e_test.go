@@ -1,30 +1,26 @@
 package app_test
 
 import (
-	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/attest-ai/attest/internal/app"
 	"github.com/attest-ai/attest/internal/config"
 	"github.com/attest-ai/attest/internal/console"
+	"github.com/attest-ai/attest/internal/console/consoletest"
 	"github.com/attest-ai/attest/internal/controls"
 	"github.com/attest-ai/attest/internal/ledger"
 	"github.com/attest-ai/attest/internal/monitor"
 	"github.com/attest-ai/attest/internal/registry"
 	"github.com/attest-ai/attest/internal/registry/signing"
 	"github.com/attest-ai/attest/internal/vendor"
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -40,22 +36,13 @@ const vendorControl = "AI-VEN-01"
 // browser drives one headless Chromium against a real attest app served
 // by httptest: every console source is the app's own service.
 type browser struct {
-	t    *testing.T
-	ctx  context.Context
-	base string
-	dir  string
-	step int
-	app  *app.App
-
-	mu     sync.Mutex
-	errors []string
+	*consoletest.Browser
+	t   *testing.T
+	app *app.App
 }
 
 func openBrowser(t *testing.T) *browser {
-	const bin = "/usr/bin/chromium"
-	if _, err := os.Stat(bin); err != nil {
-		t.Skip("no Chromium at /usr/bin/chromium: install it with scripts/deps.sh (apt-get install chromium)")
-	}
+	consoletest.Chromium(t) // skip before building the app
 	ctx := context.Background()
 	conf := config.Default()
 	conf.DataDir = t.TempDir()
@@ -74,158 +61,14 @@ func openBrowser(t *testing.T) *browser {
 	}
 	t.Cleanup(func() { console.Open = old })
 
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(bin),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	t.Cleanup(cancelAlloc)
-	bctx, cancel := chromedp.NewContext(alloc)
-	t.Cleanup(cancel)
-	b := &browser{t: t, ctx: bctx, base: hs.URL, dir: screenshotDir(t), app: a}
-	msgs := chromedp.Console(bctx)
-	go func() {
-		for m, err := range msgs {
-			if err != nil {
-				return
-			}
-			// Network entries are HTTP statuses the flows check themselves.
-			if (m.Type == chromedp.ConsoleError && m.Source != "network") || m.IsException() {
-				b.mu.Lock()
-				b.errors = append(b.errors, m.String())
-				b.mu.Unlock()
-			}
-		}
-	}()
-	b.do(chromedp.EmulateViewport(1280, 900))
-	if _, err := chromedp.Call(bctx, emulation.SetScrollbarsHidden, emulation.SetScrollbarsHiddenParams{Hidden: true}); err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return &browser{Browser: consoletest.Start(t, hs.URL, "app"), t: t, app: a}
 }
 
-// screenshotDir is .artifacts/e2e at the repository root, emptied of an
-// earlier run's app-*.png.
-func screenshotDir(t *testing.T) string {
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	out := filepath.Join(dir, ".artifacts", "e2e")
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	old, _ := filepath.Glob(filepath.Join(out, "app-*.png"))
-	for _, f := range old {
-		os.Remove(f)
-	}
-	return out
-}
-
-// do runs actions with a deadline, saving a screenshot of a failure.
-func (b *browser) do(actions ...chromedp.Action[chromedp.Void]) {
-	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
-	defer cancel()
-	if err := chromedp.Do(ctx, actions...); err != nil {
-		b.shot("failure")
-		b.t.Fatalf("browser: %v", err)
-	}
-}
-
-func eval[T any](b *browser, a chromedp.Action[T]) T {
-	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
-	defer cancel()
-	v, err := chromedp.Run(ctx, a)
-	if err != nil {
-		b.shot("failure")
-		b.t.Fatalf("browser: %v", err)
-	}
-	return v
-}
-
-// shot saves a full-page PNG as .artifacts/e2e/app-NN-name.png.
-func (b *browser) shot(name string) {
-	b.step++
-	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
-	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		b.t.Logf("screenshot %s: %v", name, err)
-		return
-	}
-	if err := os.WriteFile(filepath.Join(b.dir, fmt.Sprintf("app-%02d-%s.png", b.step, name)), png, 0o644); err != nil {
-		b.t.Fatal(err)
-	}
-}
-
-func (b *browser) contains(sel string, want ...string) {
-	b.t.Helper()
-	got := eval(b, chromedp.Text(chromedp.CSS(sel)))
-	for _, w := range want {
-		if !strings.Contains(got, w) {
-			b.shot("failure")
-			b.t.Fatalf("%s lacks %q:\n%s", sel, w, got)
-		}
-	}
-}
-
-var shownPassword = regexp.MustCompile(`\n    (\S+)\n`)
-
-// createUser runs "attest users create" and returns the password it shows.
+// createUser runs "attest users create" in the app's tenant and returns the
+// password it shows.
 func (b *browser) createUser(name, role string) string {
 	b.t.Helper()
-	var out bytes.Buffer
-	if err := console.CLI(context.Background(), []string{"create", "--name", name, "--role", role, "--tenant", b.app.Config.Tenant}, &out, io.Discard); err != nil {
-		b.t.Fatal(err)
-	}
-	m := shownPassword.FindStringSubmatch(out.String())
-	if m == nil {
-		b.t.Fatalf("no password shown:\n%s", out.String())
-	}
-	return m[1]
-}
-
-func (b *browser) login(name, pw string) {
-	b.t.Helper()
-	b.do(
-		chromedp.Navigate(b.base+"/login"),
-		chromedp.WaitVisible(chromedp.CSS("#name")),
-		chromedp.SendKeys(chromedp.CSS("#name"), name),
-		chromedp.SendKeys(chromedp.CSS("#password"), pw),
-		chromedp.Click(chromedp.CSS("form.login button[type=submit]")),
-		chromedp.WaitVisible(chromedp.CSS("header .who")),
-	)
-}
-
-func (b *browser) logout() {
-	b.t.Helper()
-	b.do(chromedp.Click(chromedp.CSS(".who button")), chromedp.WaitVisible(chromedp.CSS("form.login")))
-}
-
-// open navigates and gives htmx a moment to run.
-func (b *browser) open(path string) {
-	b.t.Helper()
-	b.do(chromedp.Navigate(b.base+path), chromedp.WaitVisible(chromedp.CSS("main h1")))
-	eval(b, chromedp.Evaluate[bool](`new Promise(r => setTimeout(() => r(true), 150))`, chromedp.EvalAwaitPromise))
+	return b.CreateUser(name, role, "--tenant", b.app.Config.Tenant)
 }
 
 // status evaluates the catalog and returns a control's status.
@@ -324,71 +167,71 @@ func TestConsoleEndToEndReal(t *testing.T) {
 	}
 
 	// Flow 1: log in.
-	b.open("/login")
-	b.shot("login")
-	b.login("ada", adaPW)
-	b.contains("main h1", "Dashboard")
-	b.shot("dashboard")
+	b.Open("/login")
+	b.Shot("login")
+	b.Login("ada", adaPW)
+	b.Contains("main h1", "Dashboard")
+	b.Shot("dashboard")
 
 	// Flow 2: failing controls, from the real engine's evaluation.
-	b.open("/controls?status=failing")
-	b.contains("table.list", vendorControl, approvalControl, "providers lack a current vendor review")
-	b.shot("failing-controls")
-	b.do(chromedp.Click(chromedp.CSS(`a[href="/controls/`+approvalControl+`"]`)), chromedp.WaitVisible(chromedp.CSS("ol.timeline")))
-	b.contains("ol.timeline li:first-child", "no evidence")
-	b.contains("main", "no production deployment is recorded")
-	b.shot("control-failing")
+	b.Open("/controls?status=failing")
+	b.Contains("table.list", vendorControl, approvalControl, "providers lack a current vendor review")
+	b.Shot("failing-controls")
+	b.Do(chromedp.Click(chromedp.CSS(`a[href="/controls/`+approvalControl+`"]`)), chromedp.WaitVisible(chromedp.CSS("ol.timeline")))
+	b.Contains("ol.timeline li:first-child", "no evidence")
+	b.Contains("main", "no production deployment is recorded")
+	b.Shot("control-failing")
 
 	// Flow 3: the requester cannot decide her own change; a second person
 	// approves it from the queue.
-	b.open("/models")
-	b.contains("#approvals", "Promote ticket-router 1 to production", "You requested this change")
-	if n := len(eval(b, chromedp.Nodes(chromedp.CSS("#approve-"+chg.ID), chromedp.AtLeast(0)))); n != 0 {
+	b.Open("/models")
+	b.Contains("#approvals", "Promote ticket-router 1 to production", "You requested this change")
+	if n := len(consoletest.Run(b.Browser, chromedp.Nodes(chromedp.CSS("#approve-"+chg.ID), chromedp.AtLeast(0)))); n != 0 {
 		t.Fatal("the requester is offered the approve button")
 	}
-	b.shot("approval-requester")
-	b.logout()
-	b.login("frank", frankPW)
-	b.open("/models")
-	b.do(
+	b.Shot("approval-requester")
+	b.Logout()
+	b.Login("frank", frankPW)
+	b.Open("/models")
+	b.Do(
 		chromedp.SendKeys(chromedp.CSS("#comment-"+chg.ID), "Evaluation gate passed; rollback plan reviewed."),
 		chromedp.Click(chromedp.CSS("#approve-"+chg.ID)),
 		chromedp.WaitVisible(chromedp.CSS(".flash.ok")),
 	)
-	b.contains(".flash.ok", "Approved change "+chg.ID)
-	b.contains("#approvals", "No change waits for approval")
-	b.shot("approved")
+	b.Contains(".flash.ok", "Approved change "+chg.ID)
+	b.Contains("#approvals", "No change waits for approval")
+	b.Shot("approved")
 	if c, err := a.Models.Change(ctx, a.Config.Tenant, chg.ID); err != nil || c.Status != registry.StatusApplied {
 		t.Fatalf("change after the console approved it: %+v, %v", c, err)
 	}
-	b.logout()
+	b.Logout()
 
 	// Flow 4: the console has no evaluate button; the engine runs as its
 	// schedule would, and the control now passes.
 	if s := b.status(approvalControl); s != controls.Pass {
 		t.Fatalf("%s is %s after the approval, want pass", approvalControl, s)
 	}
-	b.login("ada", adaPW)
-	b.open("/controls/" + approvalControl)
-	b.contains("ol.timeline li:first-child", "pass")
-	b.contains("ol.timeline", "no evidence")
-	b.shot("control-passing")
+	b.Login("ada", adaPW)
+	b.Open("/controls/" + approvalControl)
+	b.Contains("ol.timeline li:first-child", "pass")
+	b.Contains("ol.timeline", "no evidence")
+	b.Shot("control-passing")
 
 	// Flow 5: verify the newest evaluation against a signed checkpoint,
 	// which the server's checkpoint schedule would publish.
 	if _, err := a.Signer.Publish(ctx); err != nil {
 		t.Fatal(err)
 	}
-	b.open("/controls/" + approvalControl)
-	b.do(
+	b.Open("/controls/" + approvalControl)
+	b.Do(
 		chromedp.Click(chromedp.CSS("ul.evidence a.button")),
 		chromedp.WaitVisible(chromedp.CSS("#verify-result")),
 	)
-	b.contains("#verify-result", "Verified")
-	if cls := eval(b, chromedp.AttributeValue(chromedp.CSS("#verify-result"), "class")); !strings.Contains(cls.Value, "ok") {
+	b.Contains("#verify-result", "Verified")
+	if cls := consoletest.Run(b.Browser, chromedp.AttributeValue(chromedp.CSS("#verify-result"), "class")); !strings.Contains(cls.Value, "ok") {
 		t.Fatalf("verify result class %q", cls.Value)
 	}
-	b.shot("evidence-verified")
+	b.Shot("evidence-verified")
 
 	// Flow 6: upload the demo SOC packet; the real review raises red flags.
 	var files []string
@@ -403,46 +246,42 @@ func TestConsoleEndToEndReal(t *testing.T) {
 	if len(files) == 0 {
 		t.Fatal("the demo packet is empty")
 	}
-	b.open("/vendors")
-	b.shot("vendors")
-	vid := eval(b, chromedp.Evaluate[string](`[...document.querySelectorAll("#vendor option")].find(o => o.textContent === "Example Model Cloud").value`))
-	b.do(
+	b.Open("/vendors")
+	b.Shot("vendors")
+	vid := consoletest.Run(b.Browser, chromedp.Evaluate[string](`[...document.querySelectorAll("#vendor option")].find(o => o.textContent === "Example Model Cloud").value`))
+	b.Do(
 		chromedp.SetValue(chromedp.CSS("#vendor"), vid),
 		chromedp.SetUploadFiles(chromedp.CSS("#files"), files),
 		chromedp.Click(chromedp.CSS("#upload-form button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS("#upload-result")),
 	)
-	b.contains("#upload-result", "Verdict for Example Model Cloud", "red flag(s)")
-	if strings.Contains(eval(b, chromedp.Text(chromedp.CSS("#upload-result"))), " 0 red flag(s)") {
+	b.Contains("#upload-result", "Verdict for Example Model Cloud", "red flag(s)")
+	if strings.Contains(b.Text("#upload-result"), " 0 red flag(s)") {
 		t.Fatal("the demo packet raised no red flags")
 	}
-	b.shot("vendor-reviewed")
-	b.do(chromedp.Click(chromedp.CSS("#upload-result a")), chromedp.WaitVisible(chromedp.CSS("article.flag")))
-	b.contains("main", "Red flags", ", page ")
-	b.shot("vendor-report")
+	b.Shot("vendor-reviewed")
+	b.Do(chromedp.Click(chromedp.CSS("#upload-result a")), chromedp.WaitVisible(chromedp.CSS("article.flag")))
+	b.Contains("main", "Red flags", ", page ")
+	b.Shot("vendor-report")
 
 	// Flow 7: export today's audit package and find the download link.
 	today := time.Now().UTC()
-	b.open("/audit")
-	b.do(
+	b.Open("/audit")
+	b.Do(
 		chromedp.SetValue(chromedp.CSS("#from"), today.Format("2006-01-02")),
 		chromedp.SetValue(chromedp.CSS("#to"), today.AddDate(0, 0, 1).Format("2006-01-02")),
 	)
-	b.shot("audit")
-	b.do(chromedp.Click(chromedp.CSS("#export")), chromedp.WaitVisible(chromedp.CSS("#job")))
-	b.do(chromedp.WaitVisible(chromedp.CSS("#download")))
-	b.contains("#job", "The package is ready")
-	b.contains("#recent-exports", "ready")
-	b.shot("audit-export-ready")
-	href := eval(b, chromedp.AttributeValue(chromedp.CSS("#download"), "href"))
-	magic := eval(b, chromedp.Evaluate[string](`fetch(`+"`"+href.Value+"`"+`).then(r => r.arrayBuffer()).then(b => String.fromCharCode(...new Uint8Array(b).slice(0, 2)))`, chromedp.EvalAwaitPromise))
-	if magic != "PK" {
+	b.Shot("audit")
+	b.Do(chromedp.Click(chromedp.CSS("#export")), chromedp.WaitVisible(chromedp.CSS("#job")))
+	b.Do(chromedp.WaitVisible(chromedp.CSS("#download")))
+	b.Contains("#job", "The package is ready")
+	b.Contains("#recent-exports", "ready")
+	b.Shot("audit-export-ready")
+	if magic := b.Download("#download", 2); magic != "PK" {
 		t.Fatalf("the download is not a zip: %q", magic)
 	}
 
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if len(b.errors) > 0 {
-		t.Fatalf("the browser console reported errors:\n%s", strings.Join(b.errors, "\n"))
+	if errs := b.Errors(); len(errs) > 0 {
+		t.Fatalf("the browser console reported errors:\n%s", strings.Join(errs, "\n"))
 	}
 }
