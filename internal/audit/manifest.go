@@ -18,6 +18,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/attest-ai/attest/internal/ledger"
 )
 
 // ManifestFile lists the SHA-256 of every other file in the package, one
@@ -148,11 +150,11 @@ type packer struct {
 	dir, out string
 	f        *os.File
 	buf      *bufio.Writer
+	files    *ledger.DirWriter
 	mu       sync.Mutex // guards zw, sums and err
 	zw       *zip.Writer
 	sums     map[string]string // slash path -> SHA-256 hex
 	err      error
-	dirs     sync.Map // directories already created
 }
 
 func newPacker(dir, out string) (*packer, error) {
@@ -161,22 +163,14 @@ func newPacker(dir, out string) (*packer, error) {
 		return nil, fmt.Errorf("create %s: %w", out, err)
 	}
 	buf := bufio.NewWriterSize(f, 1<<20)
-	return &packer{dir: dir, out: out, f: f, buf: buf, zw: zip.NewWriter(buf), sums: map[string]string{}}, nil
+	return &packer{dir: dir, out: out, f: f, buf: buf, files: &ledger.DirWriter{Dir: dir}, zw: zip.NewWriter(buf), sums: map[string]string{}}, nil
 }
 
 // WriteFile writes one package file, rel being a slash path under the
 // package directory. It is safe for concurrent use.
 func (p *packer) WriteFile(rel string, data []byte) error {
-	name := filepath.Join(p.dir, filepath.FromSlash(rel))
-	parent := filepath.Dir(name)
-	if _, ok := p.dirs.Load(parent); !ok {
-		if err := os.MkdirAll(parent, 0o755); err != nil {
-			return fmt.Errorf("create %s: %w", parent, err)
-		}
-		p.dirs.Store(parent, true)
-	}
-	if err := os.WriteFile(name, data, 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
+	if err := p.files.WriteFile(rel, data); err != nil {
+		return err
 	}
 	return p.add(compress(data, rel))
 }

@@ -147,14 +147,17 @@ done:
 }
 
 // abbrevs holds the hashes of the abbreviations that keep their full stop.
-var abbrevs = sync.OnceValue(func() *wordTable {
-	words := strings.Fields("mr mrs ms dr st jr sr prof ul av avda apt mt ft")
+var abbrevs = sync.OnceValue(func() *wordTable { return wordSet("mr mrs ms dr st jr sr prof ul av avda apt mt ft") })
+
+// wordSet is a table of the space-separated words, each with value 1.
+func wordSet(list string) *wordTable {
+	words := strings.Fields(list)
 	t := newWordTable(len(words))
 	for _, w := range words {
 		t.add(hashLower(w), 1)
 	}
 	return t
-})
+}
 
 func isLetterAt(t string, i, limit int) bool {
 	r, _ := utf8.DecodeRuneInString(t[i:limit])
@@ -972,14 +975,7 @@ const prepPlaceProb = 0.4
 
 // placePreps are the prepositions that put a place right after them.
 // "to" and "at" are left out: people and companies follow them as often.
-var placePreps = sync.OnceValue(func() *wordTable {
-	words := strings.Fields("in from near")
-	t := newWordTable(len(words))
-	for _, w := range words {
-		t.add(hashLower(w), 1)
-	}
-	return t
-})
+var placePreps = sync.OnceValue(func() *wordTable { return wordSet("in from near") })
 
 // placePrepBefore reports whether the word right before a run is a
 // preposition of place.
