@@ -112,9 +112,16 @@ func runGateway(args []string) error {
 type trimmedLedger struct{ *gatewaytest.Ledger }
 
 func (t *trimmedLedger) Append(ctx context.Context, e ledger.Event) (uint64, error) {
-	i, err := t.Ledger.Append(ctx, e)
-	if err == nil && i > 20_000 {
+	p, err := t.Submit(ctx, e)
+	if err != nil {
+		return 0, err
+	}
+	return p.Wait(ctx)
+}
+
+func (t *trimmedLedger) Submit(ctx context.Context, e ledger.Event) (ledger.Pending, error) {
+	if t.Ledger.Len() > 20_000 {
 		t.Ledger.Reset()
 	}
-	return i, err
+	return t.Ledger.Submit(ctx, e)
 }

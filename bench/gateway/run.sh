@@ -47,7 +47,7 @@ if [ "$PIN" = 1 ]; then LOADPIN=(taskset -c 1) UPPIN=(taskset -c 0); fi
 env ${HELPER_PROCS:+GOMAXPROCS=$HELPER_PROCS} "${UPPIN[@]}" "$BIN" upstream -addr 127.0.0.1:18001 2>/dev/null & pids+=($!)
 env ${HELPER_PROCS:+GOMAXPROCS=$HELPER_PROCS} "${UPPIN[@]}" "$BIN" upstream -addr 127.0.0.1:18004 -delay 20ms 2>/dev/null & pids+=($!)
 sleep 0.5
-"$BIN" gateway -addr 127.0.0.1:18002 -upstream http://127.0.0.1:18001/v1 -slow-upstream http://127.0.0.1:18004/v1 2>/dev/null & GW=$!; pids+=($GW)
+env ${GW_PROCS:+GOMAXPROCS=$GW_PROCS} "$BIN" gateway -addr 127.0.0.1:18002 -upstream http://127.0.0.1:18001/v1 -slow-upstream http://127.0.0.1:18004/v1 2>/dev/null & GW=$!; pids+=($GW)
 TARGETS=(direct proxy gateway)
 if [ "$DURABLE" = 1 ]; then
   mkdir -p "$OUT/data"
@@ -55,7 +55,7 @@ if [ "$DURABLE" = 1 ]; then
     -data "$OUT/data" -sync "${SYNC:-FULL}" -key-file "$OUT/key" 2>/dev/null & pids+=($!)
   TARGETS+=(durable)
 fi
-"$BIN" proxy -addr 127.0.0.1:18003 -upstream http://127.0.0.1:18001 2>/dev/null & pids+=($!)
+env ${GW_PROCS:+GOMAXPROCS=$GW_PROCS} "$BIN" proxy -addr 127.0.0.1:18003 -upstream http://127.0.0.1:18001 2>/dev/null & pids+=($!)
 "$BIN" proxy -addr 127.0.0.1:18005 -upstream http://127.0.0.1:18004 2>/dev/null & pids+=($!)
 
 PK_HDR=()

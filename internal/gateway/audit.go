@@ -199,6 +199,16 @@ func (x *exchange) retains() bool {
 // appendRequest makes the inference.request entry durable. It runs
 // concurrently with the upstream call.
 func (g *Gateway) appendRequest(ctx context.Context, x *exchange) (uint64, error) {
+	e, err := g.requestEvent(ctx, x)
+	if err != nil {
+		return 0, err
+	}
+	return g.deps.Ledger.Append(ctx, e)
+}
+
+// requestEvent builds the inference.request entry, sealing the prompt
+// first when the tenant retains bodies.
+func (g *Gateway) requestEvent(ctx context.Context, x *exchange) (ledger.Event, error) {
 	body := requestEntry{
 		RequestID:        x.id,
 		KeyID:            x.caller.KeyID,
@@ -224,16 +234,16 @@ func (g *Gateway) appendRequest(ctx context.Context, x *exchange) (uint64, error
 		copy(parts, x.promptParts)
 		ref, mac, err := g.seal(ctx, x, "prompt", parts)
 		if err != nil {
-			return 0, err
+			return ledger.Event{}, err
 		}
 		body.PayloadRef, body.PayloadMAC = ref, mac
 	}
 	e, err := ledger.NewEvent("inference.request", x.caller.Tenant, x.actor(), body, x.subjects()...)
 	if err != nil {
-		return 0, err
+		return ledger.Event{}, err
 	}
 	e.Time = x.start
-	return g.deps.Ledger.Append(ctx, e)
+	return e, nil
 }
 
 // appendResponse records how the request ended. It runs after the answer

@@ -119,7 +119,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Gateway, error) {
 		d.Now = time.Now
 	}
 	if d.Client == nil {
-		d.Client = &http.Client{Transport: provider.Transport()}
+		d.Client = &http.Client{Transport: provider.NewTransport()}
 	}
 	tp := d.Tracer
 	if tp == nil || !cfg.Tracing {

@@ -355,35 +355,67 @@ func (g *Gateway) measurePrompt(x *exchange, req *chat.Request) {
 	}
 }
 
+// auditWait is the inference.request entry on its way to the ledger.
+type auditWait struct {
+	pending ledger.Pending     // queued inline
+	ch      <-chan auditResult // appended by a goroutine
+	err     error              // failed before it was queued
+	ctx     context.Context
+	cancel  context.CancelFunc
+}
+
 type auditResult struct {
 	index uint64
 	err   error
 }
 
 // startAudit appends the inference.request entry concurrently with the
-// upstream call.
-func (g *Gateway) startAudit(ctx context.Context, x *exchange) <-chan auditResult {
+// upstream call. A ledger that can queue entries (ledger.Submitter) gets
+// the entry here, on the request's goroutine, and only its commit overlaps
+// the call; with retained bodies, whose sealing does I/O, or another
+// ledger, a goroutine appends it.
+func (g *Gateway) startAudit(ctx context.Context, x *exchange) *auditWait {
+	aw := &auditWait{}
+	aw.ctx, aw.cancel = context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	if s, ok := g.deps.Ledger.(ledger.Submitter); ok && !x.retains() {
+		e, err := g.requestEvent(aw.ctx, x)
+		if err == nil {
+			aw.pending, err = s.Submit(aw.ctx, e)
+		}
+		aw.err = err
+		return aw
+	}
 	ch := make(chan auditResult, 1)
-	actx := context.WithoutCancel(ctx)
+	aw.ch = ch
 	go func() {
-		actx, cancel := context.WithTimeout(actx, 30*time.Second)
-		defer cancel()
-		i, err := g.appendRequest(actx, x)
+		i, err := g.appendRequest(aw.ctx, x)
 		ch <- auditResult{i, err}
 	}()
-	return ch
+	return aw
+}
+
+func (aw *auditWait) wait() (uint64, error) {
+	defer aw.cancel()
+	switch {
+	case aw.err != nil:
+		return 0, aw.err
+	case aw.pending != nil:
+		return aw.pending.Wait(aw.ctx)
+	}
+	res := <-aw.ch
+	return res.index, res.err
 }
 
 // awaitAudit holds the answer until the request entry is durable. If the
 // ledger failed, the request gets 503 unless the tenant chose fail-open.
-func (g *Gateway) awaitAudit(w http.ResponseWriter, x *exchange, ch <-chan auditResult) bool {
-	res := <-ch
-	if res.err == nil {
-		x.requestIndex, x.requestIndexOK = res.index, true
+func (g *Gateway) awaitAudit(w http.ResponseWriter, x *exchange, aw *auditWait) bool {
+	index, err := aw.wait()
+	if err == nil {
+		x.requestIndex, x.requestIndexOK = index, true
 		return true
 	}
 	g.metrics.auditFails.WithLabelValues("inference.request", boolLabel(x.policy.FailOpen)).Inc()
-	g.log.Error("record inference request", "request_id", x.id, "tenant", x.caller.Tenant, "fail_open", x.policy.FailOpen, "err", res.err)
+	g.log.Error("record inference request", "request_id", x.id, "tenant", x.caller.Tenant, "fail_open", x.policy.FailOpen, "err", err)
 	if x.policy.FailOpen {
 		x.failedOpen = true
 		return true

@@ -68,6 +68,23 @@ type Appender interface {
 	Append(ctx context.Context, e Event) (uint64, error)
 }
 
+// Submitter is an Appender that can also queue an event and confirm it
+// later. A caller that has other work to do while the commit runs, such as
+// the gateway with its upstream call, overlaps the two without a goroutine
+// of its own.
+type Submitter interface {
+	Appender
+	// Submit validates, stamps and queues e, and returns once it is
+	// queued; errors are those of Append.
+	Submit(ctx context.Context, e Event) (Pending, error)
+}
+
+// Pending is a submitted event on its way to being durable.
+type Pending interface {
+	// Wait returns the event's index once it is durable.
+	Wait(ctx context.Context) (uint64, error)
+}
+
 // MaxEventSize bounds one canonical event. Larger evidence belongs in a
 // referenced artifact whose digest the event carries.
 const MaxEventSize = 60 << 10

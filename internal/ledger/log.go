@@ -208,26 +208,45 @@ func (l *Log) enqueue(ctx context.Context, r *request) error {
 // Append validates, stamps and sequences e, and returns its index once the
 // entry is durable.
 func (l *Log) Append(ctx context.Context, e Event) (uint64, error) {
-	if l.retrying.Load() {
-		// Fail closed at once while the store is down, rather than queue
-		// behind entries that are already waiting.
-		return 0, fmt.Errorf("%w: the store is failing: %v", ErrUnavailable, l.Healthy())
-	}
-	r, err := l.prepare(e)
+	p, err := l.Submit(ctx, e)
 	if err != nil {
 		return 0, err
 	}
+	return p.Wait(ctx)
+}
+
+// Submit implements Submitter: it queues e as Append does and returns at
+// once; the entry is committed with the next group.
+func (l *Log) Submit(ctx context.Context, e Event) (Pending, error) {
+	if l.retrying.Load() {
+		// Fail closed at once while the store is down, rather than queue
+		// behind entries that are already waiting.
+		return nil, fmt.Errorf("%w: the store is failing: %v", ErrUnavailable, l.Healthy())
+	}
+	r, err := l.prepare(e)
+	if err != nil {
+		return nil, err
+	}
 	r.done = make(chan result, 1)
 	if err := l.enqueue(ctx, r); err != nil {
-		return 0, err
+		return nil, err
 	}
+	return pending(r.done), nil
+}
+
+// pending is the Pending of an entry queued by Submit.
+type pending chan result
+
+func (p pending) Wait(ctx context.Context) (uint64, error) {
 	select {
-	case res := <-r.done:
+	case res := <-p:
 		return res.index, res.err
 	case <-ctx.Done():
 		return 0, fmt.Errorf("%w: not confirmed durable before the deadline (it may still be committed): %w", ErrUnavailable, ctx.Err())
 	}
 }
+
+var _ Submitter = (*Log)(nil)
 
 // AppendAsync queues e without waiting for durability. It blocks while the
 // queue is full (backpressure) and fails only if ctx ends first or the log

@@ -256,3 +256,44 @@ func bytesOf(b byte, n int) []byte {
 	}
 	return out
 }
+
+// TestSubmitConfirmsOnlyOnceDurable holds the store's commit: submitted
+// entries are queued at once but confirmed only after their batch is
+// committed, each with its own index.
+func TestSubmitConfirmsOnlyOnceDurable(t *testing.T) {
+	st := newMemStore()
+	st.gate = make(chan struct{})
+	l, err := Open(context.Background(), st, Options{QueueSize: 16, BatchMax: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var ps []Pending
+	for i := range 5 {
+		p, err := l.Submit(context.Background(), ev(i))
+		if err != nil {
+			t.Fatalf("submit %d: %v", i, err)
+		}
+		ps = append(ps, p)
+	}
+	short, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	if _, err := ps[0].Wait(short); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("wait before the commit: %v, want ErrUnavailable", err)
+	}
+	close(st.gate)
+	seen := map[uint64]bool{}
+	for i, p := range ps[1:] {
+		idx, err := p.Wait(context.Background())
+		if err != nil || seen[idx] {
+			t.Fatalf("entry %d: index %d, %v", i+1, idx, err)
+		}
+		seen[idx] = true
+	}
+	if size, _, _ := st.LedgerHead(context.Background()); size != 5 {
+		t.Fatalf("store holds %d entries, want 5", size)
+	}
+	if _, err := l.Submit(context.Background(), Event{}); err == nil {
+		t.Fatal("an invalid event was queued")
+	}
+}

@@ -30,29 +30,50 @@ type Ledger struct {
 // ErrLedgerDown is what a failing Ledger returns.
 var ErrLedgerDown = errors.New("ledger is down")
 
+var _ ledger.Submitter = (*Ledger)(nil)
+
 // Append implements ledger.Appender.
 func (l *Ledger) Append(ctx context.Context, e ledger.Event) (uint64, error) {
-	if l.Fail.Load() {
-		return 0, ErrLedgerDown
+	p, err := l.Submit(ctx, e)
+	if err != nil {
+		return 0, err
 	}
-	if l.Delay > 0 {
-		t := time.NewTimer(l.Delay)
+	return p.Wait(ctx)
+}
+
+// Submit implements ledger.Submitter: the entry is stored at once and
+// confirmed Delay later.
+func (l *Ledger) Submit(ctx context.Context, e ledger.Event) (ledger.Pending, error) {
+	if l.Fail.Load() {
+		return nil, ErrLedgerDown
+	}
+	data, err := e.Canonical(time.Now())
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	i := uint64(len(l.entries))
+	l.entries = append(l.entries, ledger.Entry{Index: i, Event: e, Data: data})
+	l.mu.Unlock()
+	return pending{index: i, at: time.Now().Add(l.Delay)}, nil
+}
+
+type pending struct {
+	index uint64
+	at    time.Time
+}
+
+func (p pending) Wait(ctx context.Context) (uint64, error) {
+	if d := time.Until(p.at); d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
 		select {
 		case <-ctx.Done():
-			t.Stop()
 			return 0, ctx.Err()
 		case <-t.C:
 		}
 	}
-	data, err := e.Canonical(time.Now())
-	if err != nil {
-		return 0, err
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	i := uint64(len(l.entries))
-	l.entries = append(l.entries, ledger.Entry{Index: i, Event: e, Data: data})
-	return i, nil
+	return p.index, nil
 }
 
 // Entries returns the entries of type typ ("" for all).

@@ -49,7 +49,7 @@ func NewAnthropic(o AnthropicOptions) *Anthropic {
 		o.Key = func() string { return "" }
 	}
 	if o.Client == nil {
-		o.Client = &http.Client{Transport: Transport()}
+		o.Client = &http.Client{Transport: NewTransport()}
 	}
 	return &Anthropic{name: o.Name, base: base, version: o.APIVersion, key: o.Key, authFailed: o.AuthFailed, client: o.Client}
 }

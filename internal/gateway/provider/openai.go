@@ -74,7 +74,7 @@ func NewOpenAI(o OpenAIOptions) (*OpenAI, error) {
 		o.Key = func() string { return "" }
 	}
 	if o.Client == nil {
-		o.Client = &http.Client{Transport: Transport()}
+		o.Client = &http.Client{Transport: NewTransport()}
 	}
 	return &OpenAI{name: o.Name, kind: o.Kind, base: base, apiVersion: o.APIVersion, key: o.Key, authFailed: o.AuthFailed, client: o.Client}, nil
 }

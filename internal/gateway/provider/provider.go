@@ -168,14 +168,3 @@ func (p *peeked) Next() (chat.Event, error) {
 	}
 	return p.Stream.Next()
 }
-
-// Transport returns an HTTP transport tuned for many concurrent upstream
-// calls on kept-alive connections.
-func Transport() *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns = 1024
-	t.MaxIdleConnsPerHost = 512
-	t.IdleConnTimeout = 90 * time.Second
-	t.ResponseHeaderTimeout = 0 // per-route deadlines apply instead
-	return t
-}

@@ -34,6 +34,8 @@ func scanKey(sc interface{ Scan(...any) error }) (access.Key, error) {
 	return k, nil
 }
 
+const keyQuery = `SELECT ` + keyCols + ` FROM api_keys WHERE id = ?`
+
 // CreateKey implements access.Store.
 func (s *Store) CreateKey(ctx context.Context, k access.Key) error {
 	_, err := s.w.ExecContext(ctx, `INSERT INTO api_keys (`+keyCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`, keyArgs(k)...)
@@ -42,7 +44,7 @@ func (s *Store) CreateKey(ctx context.Context, k access.Key) error {
 
 // Key implements access.Store.
 func (s *Store) Key(ctx context.Context, id string) (access.Key, error) {
-	k, err := scanKey(s.r.QueryRowContext(ctx, `SELECT `+keyCols+` FROM api_keys WHERE id = ?`, id))
+	k, err := scanKey(s.keyStmt.QueryRowContext(ctx, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return k, access.ErrNotFound
 	}

@@ -16,17 +16,15 @@ var _ ledger.Store = (*Store)(nil)
 
 // LedgerHead implements ledger.Store.
 func (s *Store) LedgerHead(ctx context.Context) (uint64, tlog.Hash, error) {
-	return head(ctx, s.r)
+	return scanHead(s.r.QueryRowContext(ctx, headQuery))
 }
 
-type queryer interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
+const headQuery = `SELECT size, root FROM ledger_head WHERE id = 1`
 
-func head(ctx context.Context, q queryer) (uint64, tlog.Hash, error) {
+func scanHead(row *sql.Row) (uint64, tlog.Hash, error) {
 	var size int64
 	var root []byte
-	if err := q.QueryRowContext(ctx, `SELECT size, root FROM ledger_head WHERE id = 1`).Scan(&size, &root); err != nil {
+	if err := row.Scan(&size, &root); err != nil {
 		return 0, tlog.Hash{}, fmt.Errorf("read ledger head: %w", err)
 	}
 	var h tlog.Hash
@@ -37,22 +35,82 @@ func head(ctx context.Context, q queryer) (uint64, tlog.Hash, error) {
 	return uint64(size), h, nil
 }
 
+// commitStmts are the statements of a ledger commit, prepared once on the
+// writer connection: SQLite parses a statement anew on every Exec, and with
+// the small batches of steady gateway traffic parsing cost about as much
+// CPU as the writing itself.
+type commitStmts struct {
+	head, tile, setHead *sql.Stmt
+	// Rows are inserted insertChunk at a time, the rest one by one.
+	entries, entry    *sql.Stmt
+	subjects, subject *sql.Stmt
+}
+
+const (
+	entriesInsert  = `INSERT INTO ledger_entries (idx, type, tenant, time_us, data) VALUES `
+	entryTuple     = "(?,?,?,?,?)"
+	subjectsInsert = `INSERT OR IGNORE INTO ledger_subjects (kind, id, idx) VALUES `
+	subjectTuple   = "(?,?,?)"
+)
+
+func rowsQuery(prefix, tuple string, n int) string {
+	return prefix + strings.TrimSuffix(strings.Repeat(tuple+",", n), ",")
+}
+
+func prepareCommit(ctx context.Context, db *sql.DB) (*commitStmts, error) {
+	var c commitStmts
+	for _, p := range []struct {
+		dst **sql.Stmt
+		q   string
+	}{
+		{&c.head, headQuery},
+		{&c.tile, `INSERT INTO ledger_tiles (key, level, idx, width, data) VALUES (?, ?, ?, ?, ?)
+				ON CONFLICT (key) DO UPDATE SET width = excluded.width, data = excluded.data`},
+		{&c.setHead, `UPDATE ledger_head SET size = ?, root = ? WHERE id = 1`},
+		{&c.entries, rowsQuery(entriesInsert, entryTuple, insertChunk)},
+		{&c.entry, rowsQuery(entriesInsert, entryTuple, 1)},
+		{&c.subjects, rowsQuery(subjectsInsert, subjectTuple, insertChunk)},
+		{&c.subject, rowsQuery(subjectsInsert, subjectTuple, 1)},
+	} {
+		st, err := db.PrepareContext(ctx, p.q)
+		if err != nil {
+			c.close()
+			return nil, fmt.Errorf("prepare ledger commit: %w", err)
+		}
+		*p.dst = st
+	}
+	return &c, nil
+}
+
+func (c *commitStmts) close() {
+	for _, st := range []*sql.Stmt{c.head, c.tile, c.setHead, c.entries, c.entry, c.subjects, c.subject} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
 // insertChunk is how many rows one multi-row INSERT carries; fewer
 // statements per batch is most of the write cost in a pure-Go driver.
 const insertChunk = 128
 
 // AppendLedger implements ledger.Store.
 func (s *Store) AppendLedger(ctx context.Context, b *ledger.Batch) error {
+	c := s.commit
 	return s.withTx(ctx, func(tx *sql.Tx) error {
-		size, _, err := head(ctx, tx)
+		size, _, err := scanHead(tx.StmtContext(ctx, c.head).QueryRowContext(ctx))
 		if err != nil {
 			return err
 		}
 		if size != b.OldSize {
 			return fmt.Errorf("%w: expected size %d, found %d", ledger.ErrConflict, b.OldSize, size)
 		}
-		if err := insertEntries(ctx, tx, b.Entries); err != nil {
-			return err
+		err = insertRows(ctx, tx, c.entries, c.entry, len(b.Entries), func(i int, args []any) []any {
+			e := &b.Entries[i]
+			return append(args, int64(e.Index), e.Type, e.Tenant, e.Time.UnixMicro(), e.Data)
+		})
+		if err != nil {
+			return fmt.Errorf("insert entries: %w", err)
 		}
 		var subs [][3]any
 		for _, e := range b.Entries {
@@ -60,64 +118,50 @@ func (s *Store) AppendLedger(ctx context.Context, b *ledger.Batch) error {
 				subs = append(subs, [3]any{r.Kind, r.ID, int64(e.Index)})
 			}
 		}
-		if err := insertRows(ctx, tx, `INSERT OR IGNORE INTO ledger_subjects (kind, id, idx) VALUES `, "(?,?,?)", len(subs), func(i int) []any {
-			return subs[i][:]
+		if err := insertRows(ctx, tx, c.subjects, c.subject, len(subs), func(i int, args []any) []any {
+			return append(args, subs[i][:]...)
 		}); err != nil {
 			return fmt.Errorf("insert subjects: %w", err)
 		}
+		tile := tx.StmtContext(ctx, c.tile)
 		for _, t := range b.Tiles {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO ledger_tiles (key, level, idx, width, data) VALUES (?, ?, ?, ?, ?)
-				ON CONFLICT (key) DO UPDATE SET width = excluded.width, data = excluded.data`,
-				tileKey(t.Level, t.Index), int64(t.Level), int64(t.Index), t.Width, t.Data); err != nil {
+			if _, err := tile.ExecContext(ctx, tileKey(t.Level, t.Index), int64(t.Level), int64(t.Index), t.Width, t.Data); err != nil {
 				return fmt.Errorf("write tile %d/%d: %w", t.Level, t.Index, err)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE ledger_head SET size = ?, root = ? WHERE id = 1`, int64(b.NewSize), b.Root[:]); err != nil {
+		if _, err := tx.StmtContext(ctx, c.setHead).ExecContext(ctx, int64(b.NewSize), b.Root[:]); err != nil {
 			return fmt.Errorf("update head: %w", err)
 		}
 		return nil
 	})
 }
 
-func insertEntries(ctx context.Context, tx *sql.Tx, es []ledger.BatchEntry) error {
-	err := insertRows(ctx, tx, `INSERT INTO ledger_entries (idx, type, tenant, time_us, data) VALUES `, "(?,?,?,?,?)", len(es), func(i int) []any {
-		e := &es[i]
-		return []any{int64(e.Index), e.Type, e.Tenant, e.Time.UnixMicro(), e.Data}
-	})
-	if err != nil {
-		return fmt.Errorf("insert entries: %w", err)
+// insertRows inserts n rows with chunk, which takes insertChunk rows, and
+// then one, which takes a single row; row appends row i's values to args.
+func insertRows(ctx context.Context, tx *sql.Tx, chunk, one *sql.Stmt, n int, row func(i int, args []any) []any) error {
+	if n == 0 {
+		return nil
 	}
-	return nil
-}
-
-// insertRows inserts n rows in chunks of multi-row INSERT statements.
-func insertRows(ctx context.Context, tx *sql.Tx, prefix, tuple string, n int, row func(int) []any) error {
-	var full *sql.Stmt
-	defer func() {
-		if full != nil {
-			full.Close()
-		}
-	}()
-	for start := 0; start < n; start += insertChunk {
-		end := min(start+insertChunk, n)
-		args := make([]any, 0, (end-start)*strings.Count(tuple, "?"))
-		for i := start; i < end; i++ {
-			args = append(args, row(i)...)
-		}
-		q := prefix + strings.TrimSuffix(strings.Repeat(tuple+",", end-start), ",")
-		if end-start == insertChunk {
-			if full == nil {
-				var err error
-				if full, err = tx.PrepareContext(ctx, q); err != nil {
-					return err
-				}
+	var args []any
+	i := 0
+	if n >= insertChunk {
+		st := tx.StmtContext(ctx, chunk)
+		for ; i+insertChunk <= n; i += insertChunk {
+			args = args[:0]
+			for j := i; j < i+insertChunk; j++ {
+				args = row(j, args)
 			}
-			if _, err := full.ExecContext(ctx, args...); err != nil {
+			if _, err := st.ExecContext(ctx, args...); err != nil {
 				return err
 			}
-			continue
 		}
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+	}
+	if i == n {
+		return nil
+	}
+	st := tx.StmtContext(ctx, one)
+	for ; i < n; i++ {
+		if _, err := st.ExecContext(ctx, row(i, args[:0])...); err != nil {
 			return err
 		}
 	}

@@ -48,6 +48,8 @@ type Store struct {
 	// cache miss.
 	tileStmt *sql.Stmt
 	hashStmt [2]*sql.Stmt // see LedgerTileHashes
+	commit   *commitStmts
+	keyStmt  *sql.Stmt // authentication reads a key on every request
 }
 
 // Open opens or creates the database in dir and applies migrations.
@@ -92,6 +94,14 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
+	}
+	if s.commit, err = prepareCommit(ctx, w); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if s.keyStmt, err = r.PrepareContext(ctx, keyQuery); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("prepare key read: %w", err)
 	}
 	if s.tileStmt, err = r.PrepareContext(ctx, `SELECT width, data FROM ledger_tiles WHERE key = ?`); err != nil {
 		s.Close()
@@ -153,10 +163,13 @@ func (s *Store) Path() string { return s.path }
 
 // Close closes both pools.
 func (s *Store) Close() error {
-	for _, st := range []*sql.Stmt{s.tileStmt, s.hashStmt[0], s.hashStmt[1]} {
+	for _, st := range []*sql.Stmt{s.tileStmt, s.hashStmt[0], s.hashStmt[1], s.keyStmt} {
 		if st != nil {
 			st.Close()
 		}
+	}
+	if s.commit != nil {
+		s.commit.close()
 	}
 	err := s.r.Close()
 	if werr := s.w.Close(); err == nil {
