@@ -15,7 +15,8 @@
 # pragma, FULL by default as in production), HELPER_PROCS (GOMAXPROCS of
 # the load generator and the upstreams; unset leaves Go's default), PIN (1 to pin the load
 # generator to CPU 1 and the upstreams to CPU 0 with taskset; the proxy and
-# the gateways are never pinned), OUT (results directory).
+# the gateways are never pinned), GW_PROCS (GOMAXPROCS of the bare proxy and
+# the in-memory gateway, for experiments), OUT (results directory).
 #
 # Fairness: every target gets the same helpers, the same pinning and the
 # same warm-up, and the order of direct, proxy and attest rotates from run

@@ -69,8 +69,8 @@ func (g *Gateway) serveEmbeddings(w http.ResponseWriter, r *http.Request) {
 	if !ok || !g.inspectInputs(ctx, w, x, req) {
 		return
 	}
-	audit := g.startAudit(ctx, x)
-	cctx, cancel := context.WithTimeout(ctx, rt.cfg.Timeout)
+	actx, audit := g.startAudit(ctx, x)
+	cctx, cancel := context.WithTimeout(actx, rt.cfg.Timeout)
 	defer cancel()
 	s, err := g.embedCall(cctx, rt, req)
 	x.served = *s

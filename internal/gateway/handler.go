@@ -12,12 +12,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/attest-ai/attest/internal/gateway/abuse"
 	"github.com/attest-ai/attest/internal/gateway/anthropic"
 	"github.com/attest-ai/attest/internal/gateway/chat"
 	"github.com/attest-ai/attest/internal/gateway/openai"
+	"github.com/attest-ai/attest/internal/gateway/provider"
 	"github.com/attest-ai/attest/internal/ledger"
 	"github.com/attest-ai/attest/internal/limits"
 )
@@ -264,14 +266,14 @@ func (g *Gateway) serveChat(w http.ResponseWriter, r *http.Request, proto chat.P
 		return
 	}
 
-	audit := g.startAudit(ctx, x)
+	actx, audit := g.startAudit(ctx, x)
 	// The route timeout bounds the wait for an answer (for streams, the
 	// first event); a started stream runs under StreamTimeout.
 	limit := rt.cfg.Timeout
 	if req.Stream {
 		limit = rt.cfg.StreamTimeout
 	}
-	cctx, cancel := context.WithTimeout(ctx, limit)
+	cctx, cancel := context.WithTimeout(actx, limit)
 	defer cancel()
 	var firstDeadline *time.Timer
 	if req.Stream {
@@ -357,6 +359,9 @@ func (g *Gateway) measurePrompt(x *exchange, req *chat.Request) {
 
 // auditWait is the inference.request entry on its way to the ledger.
 type auditWait struct {
+	g       *Gateway
+	x       *exchange
+	once    sync.Once
 	pending ledger.Pending     // queued inline
 	ch      <-chan auditResult // appended by a goroutine
 	err     error              // failed before it was queued
@@ -369,32 +374,44 @@ type auditResult struct {
 	err   error
 }
 
-// startAudit appends the inference.request entry concurrently with the
-// upstream call. A ledger that can queue entries (ledger.Submitter) gets
-// the entry here, on the request's goroutine, and only its commit overlaps
-// the call; with retained bodies, whose sealing does I/O, or another
-// ledger, a goroutine appends it.
-func (g *Gateway) startAudit(ctx context.Context, x *exchange) *auditWait {
-	aw := &auditWait{}
+// startAudit prepares the inference.request entry, which becomes durable
+// concurrently with the upstream call. The returned context makes the
+// upstream transport start the entry once the request is on the wire
+// (provider.OnSent), so that encoding it overlaps the upstream's work; if
+// no request went out (an in-process provider, an error), awaitAudit starts
+// it.
+func (g *Gateway) startAudit(ctx context.Context, x *exchange) (context.Context, *auditWait) {
+	aw := &auditWait{g: g, x: x}
 	aw.ctx, aw.cancel = context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	if s, ok := g.deps.Ledger.(ledger.Submitter); ok && !x.retains() {
-		e, err := g.requestEvent(aw.ctx, x)
-		if err == nil {
-			aw.pending, err = s.Submit(aw.ctx, e)
+	return provider.OnSent(ctx, aw.start), aw
+}
+
+// start queues the entry. A ledger that can queue entries
+// (ledger.Submitter) gets it here, on the request's goroutine, and only its
+// commit overlaps the call; with retained bodies, whose sealing does I/O,
+// or another ledger, a goroutine appends it.
+func (aw *auditWait) start() {
+	aw.once.Do(func() {
+		g, x := aw.g, aw.x
+		if s, ok := g.deps.Ledger.(ledger.Submitter); ok && !x.retains() {
+			e, err := g.requestEvent(aw.ctx, x)
+			if err == nil {
+				aw.pending, err = s.Submit(aw.ctx, e)
+			}
+			aw.err = err
+			return
 		}
-		aw.err = err
-		return aw
-	}
-	ch := make(chan auditResult, 1)
-	aw.ch = ch
-	go func() {
-		i, err := g.appendRequest(aw.ctx, x)
-		ch <- auditResult{i, err}
-	}()
-	return aw
+		ch := make(chan auditResult, 1)
+		aw.ch = ch
+		go func() {
+			i, err := g.appendRequest(aw.ctx, x)
+			ch <- auditResult{i, err}
+		}()
+	})
 }
 
 func (aw *auditWait) wait() (uint64, error) {
+	aw.start()
 	defer aw.cancel()
 	switch {
 	case aw.err != nil:

@@ -60,6 +60,16 @@ func NewTransport() *Transport {
 	}
 }
 
+type sentKey struct{}
+
+// OnSent returns a context under which Transport calls f, on the caller's
+// goroutine, each time it has written a request to an upstream and before
+// it waits for the answer: the caller's own work in f then overlaps the
+// upstream's.
+func OnSent(ctx context.Context, f func()) context.Context {
+	return context.WithValue(ctx, sentKey{}, f)
+}
+
 // pconn is one kept-alive upstream connection.
 type pconn struct {
 	key    string
@@ -107,6 +117,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	closeBody()
 	if err != nil {
 		return fail(err)
+	}
+	if f, ok := ctx.Value(sentKey{}).(func()); ok {
+		f()
 	}
 	var resp *http.Response
 	for {

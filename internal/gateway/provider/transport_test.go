@@ -346,3 +346,28 @@ func TestTransportConcurrentCallers(t *testing.T) {
 	}
 	tr.CloseIdleConnections()
 }
+
+// TestTransportOnSentRunsWhileUpstreamWorks makes the upstream wait for the
+// hook: a hook run only after the answer would never let it answer.
+func TestTransportOnSentRunsWhileUpstreamWorks(t *testing.T) {
+	sent := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-sent:
+			io.WriteString(w, "after hook")
+		case <-time.After(3 * time.Second):
+			io.WriteString(w, "no hook")
+		}
+	}))
+	defer srv.Close()
+	c := &http.Client{Transport: NewTransport()}
+	calls := 0
+	ctx := OnSent(context.Background(), func() {
+		calls++
+		close(sent)
+	})
+	_, got := do(t, c, ctx, http.MethodPost, srv.URL, "{}")
+	if got != "after hook" || calls != 1 {
+		t.Fatalf("answer %q, hook ran %d times", got, calls)
+	}
+}
