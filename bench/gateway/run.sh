@@ -15,7 +15,8 @@
 # pragma, FULL by default as in production), HELPER_PROCS (GOMAXPROCS of
 # the load generator and the upstreams; unset leaves Go's default), PIN (1 to pin the load
 # generator to CPU 1 and the upstreams to CPU 0 with taskset; the proxy and
-# the gateways are never pinned), GW_PROCS (GOMAXPROCS of the bare proxy and
+# the gateways are never pinned), RELAY (1 to add a raw TCP relay, the floor
+# of any hop), GW_PROCS (GOMAXPROCS of the bare proxy and
 # the in-memory gateway, for experiments), OUT (results directory).
 #
 # Fairness: every target gets the same helpers, the same pinning and the
@@ -58,6 +59,10 @@ if [ "$DURABLE" = 1 ]; then
 fi
 env ${GW_PROCS:+GOMAXPROCS=$GW_PROCS} "$BIN" proxy -addr 127.0.0.1:18003 -upstream http://127.0.0.1:18001 2>/dev/null & pids+=($!)
 "$BIN" proxy -addr 127.0.0.1:18005 -upstream http://127.0.0.1:18004 2>/dev/null & pids+=($!)
+if [ "${RELAY:-0}" = 1 ]; then
+  "$BIN" relay -addr 127.0.0.1:18009 -upstream 127.0.0.1:18001 2>/dev/null & pids+=($!)
+  TARGETS+=(relay)
+fi
 
 PK_HDR=()
 if [ "$PORTKEY" = 1 ]; then
@@ -83,13 +88,15 @@ target() { # phase name
   local url=http://127.0.0.1:18001 slow=http://127.0.0.1:18004 auth=() model=()
   case $2 in
     proxy) url=http://127.0.0.1:18003 slow=http://127.0.0.1:18005 ;;
+    relay) url=http://127.0.0.1:18009 ;;
     gateway) url=http://127.0.0.1:18002 slow=$url auth=("${AUTH[@]}") model=(-model bench-slow) ;;
     durable) url=http://127.0.0.1:18006 slow=$url auth=(-header "Authorization: Bearer $(cat "$OUT/key")") model=(-model bench-slow) ;;
   esac
   case $1 in
     latency) load latency "$2" "$url/v1/chat/completions" -rate "$RATE" "${auth[@]}" ;;
     stream) load stream "$2" "$url/v1/chat/completions" -rate "$STREAM_RATE" -stream "${auth[@]}" ;;
-    throughput) load throughput "$2" "$slow/v1/chat/completions" -rate "$TPUT_RATE" "${model[@]}" "${auth[@]}" ;;
+    throughput) [ "$2" = relay ] && return 0  # the relay has no slow route
+      load throughput "$2" "$slow/v1/chat/completions" -rate "$TPUT_RATE" "${model[@]}" "${auth[@]}" ;;
   esac
 }
 n=${#TARGETS[@]}
