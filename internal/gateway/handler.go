@@ -608,6 +608,9 @@ func (g *Gateway) writeStream(ctx context.Context, w http.ResponseWriter, r *htt
 			x.cancelled, x.errKind = true, "client_cancelled"
 			break
 		}
+		if b, ok := stream.(chat.Buffered); ok && b.Buffered() {
+			continue // the next event goes out with this one
+		}
 		if err := rc.Flush(); err != nil {
 			x.cancelled, x.errKind = true, "client_cancelled"
 			break

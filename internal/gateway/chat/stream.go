@@ -43,6 +43,13 @@ type Stream interface {
 	Close() error
 }
 
+// Buffered is implemented by streams that can tell whether their next
+// event is already in hand. A writer holds its flush while it is, so that
+// events which arrived together leave in one write.
+type Buffered interface {
+	Buffered() bool
+}
+
 // ResponseStream replays a complete response as a stream, so providers
 // without streaming and rule-based answers share one path.
 func ResponseStream(r *Response, chunk int) Stream {

@@ -160,6 +160,12 @@ type peeked struct {
 	held []chat.Event
 }
 
+var _ chat.Buffered = (*peeked)(nil)
+
+// Buffered implements chat.Buffered: the events read while looking for the
+// first real one are in hand.
+func (p *peeked) Buffered() bool { return len(p.held) > 0 }
+
 func (p *peeked) Next() (chat.Event, error) {
 	if len(p.held) > 0 {
 		e := p.held[0]
