@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/attest-ai/attest/internal/access"
 	"github.com/attest-ai/attest/internal/app"
@@ -97,6 +98,10 @@ func TestGatewayGuardsAndPrivacyWired(t *testing.T) {
 		t.Errorf("region-restricted tenant: %d %s", st, body)
 	}
 
+	// Response entries ride with the next commit; wait for them.
+	for deadline := time.Now().Add(5 * time.Second); a.Log.Pending() > 0 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
 	es, _ := a.Store.QueryLedger(ctx, ledger.Query{Tenant: "acme", Type: "inference.response", Limit: 50})
 	refusals := map[string]int{}
 	for _, e := range es {

@@ -79,6 +79,15 @@ type Submitter interface {
 	Submit(ctx context.Context, e Event) (Pending, error)
 }
 
+// Deferrer is an Appender that can also take events that no caller waits
+// for and commit them with the next group of appends, which saves a commit
+// of their own.
+type Deferrer interface {
+	Appender
+	// AppendDeferred validates, stamps and holds e for the next commit.
+	AppendDeferred(ctx context.Context, e Event) error
+}
+
 // Pending is a submitted event on its way to being durable.
 type Pending interface {
 	// Wait returns the event's index once it is durable.

@@ -29,6 +29,9 @@ type Options struct {
 	Logger        *slog.Logger
 	// Observe, if set, is told the size and duration of every commit.
 	Observe func(entries int, d time.Duration, err error)
+	// DeferMax is the longest an AppendDeferred entry waits for a
+	// group to ride with before it is committed on its own.
+	DeferMax time.Duration
 }
 
 func (o *Options) defaults() {
@@ -43,6 +46,9 @@ func (o *Options) defaults() {
 	}
 	if o.CommitTimeout <= 0 {
 		o.CommitTimeout = 30 * time.Second
+	}
+	if o.DeferMax <= 0 {
+		o.DeferMax = 20 * time.Millisecond
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -77,9 +83,19 @@ type Log struct {
 	closeOnce sync.Once
 	closing   chan struct{}
 	done      chan struct{}
+
+	// Deferred entries wait here, outside the queue, for the next group.
+	deferMu     sync.Mutex
+	deferred    []*request
+	deferClosed bool
+	deferKick   chan struct{} // the first deferred entry arms the committer's timer
 }
 
-var _ Appender = (*Log)(nil)
+var (
+	_ Appender  = (*Log)(nil)
+	_ Deferrer  = (*Log)(nil)
+	_ Submitter = (*Log)(nil)
+)
 
 type request struct {
 	entry BatchEntry
@@ -97,12 +113,13 @@ type result struct {
 func Open(ctx context.Context, st Store, opt Options) (*Log, error) {
 	opt.defaults()
 	l := &Log{
-		st:      st,
-		opt:     opt,
-		reqs:    make(chan *request, opt.QueueSize),
-		cache:   newTileCache(opt.CacheTiles),
-		closing: make(chan struct{}),
-		done:    make(chan struct{}),
+		st:        st,
+		opt:       opt,
+		reqs:      make(chan *request, opt.QueueSize),
+		cache:     newTileCache(opt.CacheTiles),
+		closing:   make(chan struct{}),
+		done:      make(chan struct{}),
+		deferKick: make(chan struct{}, 1),
 	}
 	if err := l.reload(ctx); err != nil {
 		return nil, err
@@ -246,8 +263,6 @@ func (p pending) Wait(ctx context.Context) (uint64, error) {
 	}
 }
 
-var _ Submitter = (*Log)(nil)
-
 // AppendAsync queues e without waiting for durability. It blocks while the
 // queue is full (backpressure) and fails only if ctx ends first or the log
 // is closed; once queued, an entry is retried until it is committed.
@@ -257,6 +272,63 @@ func (l *Log) AppendAsync(ctx context.Context, e Event) error {
 		return err
 	}
 	return l.enqueue(ctx, r)
+}
+
+// AppendDeferred implements Deferrer: e is committed with the next group
+// of other appends, or on its own after Options.DeferMax, so an entry that
+// no caller waits for costs no commit of its own under steady traffic. Like
+// AppendAsync, a failed commit is retried; unlike it, a crash can lose the
+// entries of the last DeferMax.
+func (l *Log) AppendDeferred(ctx context.Context, e Event) error {
+	r, err := l.prepare(e)
+	if err != nil {
+		return err
+	}
+	l.deferMu.Lock()
+	if l.deferClosed {
+		l.deferMu.Unlock()
+		return ErrClosed
+	}
+	if len(l.deferred) >= l.opt.QueueSize {
+		// A backlog: queue it like an asynchronous append, which pushes back.
+		l.deferMu.Unlock()
+		return l.enqueue(ctx, r)
+	}
+	l.deferred = append(l.deferred, r)
+	first := len(l.deferred) == 1
+	l.pending.Add(1)
+	l.deferMu.Unlock()
+	if first {
+		l.kickDeferred()
+	}
+	return nil
+}
+
+func (l *Log) kickDeferred() {
+	select {
+	case l.deferKick <- struct{}{}:
+	default:
+	}
+}
+
+// takeDeferred moves deferred entries into batch, up to BatchMax. With
+// last set it also refuses further deferred appends: the committer is
+// about to stop.
+func (l *Log) takeDeferred(batch []*request, last bool) []*request {
+	l.deferMu.Lock()
+	defer l.deferMu.Unlock()
+	n := min(len(l.deferred), max(l.opt.BatchMax-len(batch), 0))
+	batch = append(batch, l.deferred[:n]...)
+	rest := copy(l.deferred, l.deferred[n:])
+	clear(l.deferred[rest:])
+	l.deferred = l.deferred[:rest]
+	if rest > 0 {
+		l.kickDeferred()
+	}
+	if last && rest == 0 {
+		l.deferClosed = true
+	}
+	return batch
 }
 
 // Close stops accepting appends, commits everything queued and returns.
@@ -270,22 +342,30 @@ func (l *Log) run() {
 	defer close(l.done)
 	var retry []*request // asynchronous entries whose commit failed
 	batch := make([]*request, 0, l.opt.BatchMax)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
 	for {
 		if len(retry) > 0 {
 			retry = l.recover(retry)
 			continue
 		}
 		batch = batch[:0]
+		last := false
 		select {
 		case r := <-l.reqs:
 			batch = append(batch, r)
+		case <-l.deferKick:
+			timer.Reset(l.opt.DeferMax)
+			continue
+		case <-timer.C:
+			// Deferred entries waited long enough: commit them alone.
 		case <-l.closing:
 			// Drain whatever producers queued before Close.
 			select {
 			case r := <-l.reqs:
 				batch = append(batch, r)
 			default:
-				return
+				last = true
 			}
 		}
 	drain:
@@ -296,6 +376,13 @@ func (l *Log) run() {
 			default:
 				break drain
 			}
+		}
+		batch = l.takeDeferred(batch, last)
+		if len(batch) == 0 {
+			if last {
+				return
+			}
+			continue
 		}
 		if err := l.commit(batch); err != nil {
 			retry = l.fail(batch, err, retry)

@@ -297,3 +297,58 @@ func TestSubmitConfirmsOnlyOnceDurable(t *testing.T) {
 		t.Fatal("an invalid event was queued")
 	}
 }
+
+// TestDeferredEntriesRideWithTheNextGroup checks that deferred entries
+// cost no commit of their own while other appends come, are committed
+// alone once DeferMax passes, and are committed by Close.
+func TestDeferredEntriesRideWithTheNextGroup(t *testing.T) {
+	ctx := context.Background()
+	st := newMemStore()
+	var commits atomic.Int64
+	l, err := Open(ctx, st, Options{DeferMax: time.Hour, Observe: func(int, time.Duration, error) { commits.Add(1) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if err := l.AppendDeferred(ctx, ev(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if size, _, _ := st.LedgerHead(ctx); size != 0 {
+		t.Fatalf("deferred entries committed at once: size %d", size)
+	}
+	if _, err := l.Append(ctx, ev(100)); err != nil {
+		t.Fatal(err)
+	}
+	if size, _, _ := st.LedgerHead(ctx); size != 4 || commits.Load() != 1 {
+		t.Fatalf("after one append: size %d in %d commits, want 4 in 1", size, commits.Load())
+	}
+	for i := range 5 {
+		l.AppendDeferred(ctx, ev(10+i))
+	}
+	l.Close()
+	if size, _, _ := st.LedgerHead(ctx); size != 9 {
+		t.Fatalf("close left deferred entries behind: size %d, want 9", size)
+	}
+	if err := l.AppendDeferred(ctx, ev(99)); !errors.Is(err, ErrClosed) {
+		t.Fatalf("deferred append after close: %v", err)
+	}
+
+	// Alone, an entry waits at most DeferMax.
+	st2 := newMemStore()
+	l2, err := Open(ctx, st2, Options{DeferMax: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l2.Close()
+	if err := l2.AppendDeferred(ctx, ev(1)); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for l2.Pending() > 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if size, _, _ := st2.LedgerHead(ctx); size != 1 {
+		t.Fatalf("a lone deferred entry was never committed: size %d", size)
+	}
+}
