@@ -96,7 +96,10 @@ target() { # phase name
     latency) load latency "$2" "$url/v1/chat/completions" -rate "$RATE" "${auth[@]}" ;;
     stream) load stream "$2" "$url/v1/chat/completions" -rate "$STREAM_RATE" -stream "${auth[@]}" ;;
     throughput) [ "$2" = relay ] && return 0  # the relay has no slow route
-      load throughput "$2" "$slow/v1/chat/completions" -rate "$TPUT_RATE" "${model[@]}" "${auth[@]}" ;;
+      load throughput "$2" "$slow/v1/chat/completions" -rate "$TPUT_RATE" "${model[@]}" "${auth[@]}"
+      # A saturated durable gateway keeps writing for a while; let it
+      # settle so that its backlog does not land on the next target.
+      if [ "$2" = durable ]; then sleep 10; fi ;;
   esac
 }
 n=${#TARGETS[@]}
