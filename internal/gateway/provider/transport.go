@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"sync"
 	"syscall"
 	"time"
@@ -32,6 +33,10 @@ type Transport struct {
 	IdleTimeout time.Duration
 	// TLSConfig is cloned for each TLS connection; nil means defaults.
 	TLSConfig *tls.Config
+	// Proxy picks an HTTP proxy for a request, as http.Transport.Proxy
+	// does; requests it routes to a proxy take the standard transport.
+	// NewTransport sets http.ProxyFromEnvironment.
+	Proxy func(*http.Request) (*url.URL, error)
 
 	dialer   net.Dialer
 	fallback *http.Transport
@@ -50,14 +55,17 @@ func NewTransport() *Transport {
 	fb.MaxIdleConns = 1024
 	fb.MaxIdleConnsPerHost = 512
 	fb.IdleConnTimeout = 90 * time.Second
-	return &Transport{
+	t := &Transport{
 		MaxIdlePerHost: 512,
 		IdleTimeout:    90 * time.Second,
+		Proxy:          http.ProxyFromEnvironment,
 		dialer:         net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second},
 		fallback:       fb,
 		sessions:       tls.NewLRUClientSessionCache(64),
 		idle:           map[string][]*pconn{},
 	}
+	fb.Proxy = func(r *http.Request) (*url.URL, error) { return t.Proxy(r) }
+	return t
 }
 
 type sentKey struct{}
@@ -144,9 +152,12 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// proxied says whether the environment routes req through a proxy.
+// proxied says whether req goes through a proxy.
 func (t *Transport) proxied(req *http.Request) bool {
-	u, err := http.ProxyFromEnvironment(req)
+	if t.Proxy == nil {
+		return false
+	}
+	u, err := t.Proxy(req)
 	return err != nil || u != nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -369,5 +370,36 @@ func TestTransportOnSentRunsWhileUpstreamWorks(t *testing.T) {
 	_, got := do(t, c, ctx, http.MethodPost, srv.URL, "{}")
 	if got != "after hook" || calls != 1 {
 		t.Fatalf("answer %q, hook ran %d times", got, calls)
+	}
+}
+
+// TestTransportHandsProxiedRequestsToTheStandardTransport routes requests
+// through a forward proxy, which only the standard transport speaks to.
+func TestTransportHandsProxiedRequestsToTheStandardTransport(t *testing.T) {
+	upstream, _ := echoServer(t, 0)
+	var proxied atomic.Int64
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A forward proxy receives the absolute URL.
+		if r.URL.Host == "" {
+			t.Errorf("proxy got a relative URL %q", r.URL)
+		}
+		proxied.Add(1)
+		io.WriteString(w, "via proxy")
+	}))
+	defer proxy.Close()
+	proxyURL, _ := url.Parse(proxy.URL)
+	tr := NewTransport()
+	tr.Proxy = func(r *http.Request) (*url.URL, error) {
+		if r.URL.Path == "/proxied" {
+			return proxyURL, nil
+		}
+		return nil, nil
+	}
+	c := &http.Client{Transport: tr}
+	if _, got := do(t, c, context.Background(), http.MethodPost, upstream.URL+"/proxied", "{}"); got != "via proxy" || proxied.Load() != 1 {
+		t.Fatalf("proxied request answered %q (proxy saw %d)", got, proxied.Load())
+	}
+	if _, got := do(t, c, context.Background(), http.MethodPost, upstream.URL+"/direct", "x"); got != "/direct x" {
+		t.Fatalf("direct request answered %q", got)
 	}
 }
