@@ -70,6 +70,9 @@ type Key struct {
 	// ReplacedBy is set when the key was rotated; it keeps working until
 	// Expires, the end of the grace period.
 	ReplacedBy string `json:"replaced_by,omitempty"`
+	// Owner is the person a human key belongs to, as a console user name.
+	// Separation of duties treats the key and that user as one person.
+	Owner string `json:"owner,omitempty"`
 }
 
 // Active reports whether the key may authenticate at t.
@@ -93,6 +96,8 @@ type Principal struct {
 	ActorKind ledger.ActorKind
 	Models    []string
 	Limits    Limits
+	// Owner is the console user a human key belongs to.
+	Owner string
 }
 
 // Actor is how the principal appears in ledger events.
@@ -185,7 +190,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 	if err := k.Active(s.now()); err != nil {
 		return Principal{}, err
 	}
-	return Principal{ID: k.ID, Kind: "key", Tenant: k.Tenant, Name: k.Name, Role: k.Role, ActorKind: k.ActorKind, Models: k.Models, Limits: k.Limits}, nil
+	return Principal{ID: k.ID, Kind: "key", Tenant: k.Tenant, Name: k.Name, Role: k.Role, ActorKind: k.ActorKind, Models: k.Models, Limits: k.Limits, Owner: k.Owner}, nil
 }
 
 // KeyRequest describes a new key.
@@ -198,6 +203,9 @@ type KeyRequest struct {
 	Limits    Limits           `json:"limits"`
 	TTL       time.Duration    `json:"-"`
 	Expires   time.Time        `json:"expires,omitzero"`
+	// Owner names the person a human key is for (a console user name).
+	// Without it, a human key minted by a person belongs to that person.
+	Owner string `json:"owner,omitempty"`
 }
 
 func (r *KeyRequest) validate() error {
@@ -216,6 +224,14 @@ func (r *KeyRequest) validate() error {
 	case ledger.ActorService, ledger.ActorAgent, ledger.ActorHuman:
 	default:
 		return fmt.Errorf("actor_kind %q: use service, agent or human", r.ActorKind)
+	}
+	if r.Owner != "" {
+		if r.ActorKind != ledger.ActorHuman {
+			return fmt.Errorf("owner %q: only a human key has an owner; set actor_kind to human or drop owner", r.Owner)
+		}
+		if len(r.Owner) > 128 || strings.ContainsAny(r.Owner, " \t\n:") {
+			return fmt.Errorf("owner %q: use the person's console user name (up to 128 characters, no spaces or colons)", r.Owner)
+		}
 	}
 	if r.Limits.RPM < 0 || r.Limits.TPM < 0 || r.Limits.DailyTokens < 0 {
 		return errors.New("limits must not be negative")
@@ -237,7 +253,13 @@ func (s *Service) CreateKey(ctx context.Context, by Principal, r KeyRequest) (st
 	}
 	now := s.now().UTC()
 	k := Key{ID: id, Tenant: r.Tenant, Name: r.Name, Role: r.Role, ActorKind: r.ActorKind, Models: r.Models, Limits: r.Limits,
-		Hash: hash, CreatedBy: by.Actor().ID, Created: now, Expires: r.Expires}
+		Hash: hash, CreatedBy: by.Actor().ID, Created: now, Expires: r.Expires, Owner: r.Owner}
+	if k.Owner == "" && k.ActorKind == ledger.ActorHuman {
+		// Whoever mints a key sees its token, so an unassigned human key
+		// is its minter's: a person cannot approve their own change with
+		// a second key they made for themselves.
+		k.Owner = by.person()
+	}
 	if r.TTL > 0 {
 		k.Expires = now.Add(r.TTL)
 	}
@@ -252,7 +274,11 @@ func (s *Service) CreateKey(ctx context.Context, by Principal, r KeyRequest) (st
 }
 
 func keyEvidence(k Key) map[string]any {
-	return map[string]any{"name": k.Name, "role": k.Role, "actor_kind": k.ActorKind, "models": k.Models, "limits": k.Limits, "expires": k.Expires}
+	ev := map[string]any{"name": k.Name, "role": k.Role, "actor_kind": k.ActorKind, "models": k.Models, "limits": k.Limits, "expires": k.Expires}
+	if k.Owner != "" {
+		ev["owner"] = k.Owner
+	}
+	return ev
 }
 
 // canManage enforces that only admins mint admin or auditor keys, and
@@ -314,7 +340,7 @@ func (s *Service) Rotate(ctx context.Context, by Principal, id string, grace tim
 	if err := old.Active(s.now()); err != nil {
 		return "", Key{}, fmt.Errorf("cannot rotate: %w", err)
 	}
-	req := KeyRequest{Tenant: old.Tenant, Name: old.Name, Role: old.Role, ActorKind: old.ActorKind, Models: old.Models, Limits: old.Limits}
+	req := KeyRequest{Tenant: old.Tenant, Name: old.Name, Role: old.Role, ActorKind: old.ActorKind, Models: old.Models, Limits: old.Limits, Owner: old.Owner}
 	if !old.Expires.IsZero() {
 		req.TTL = old.Expires.Sub(old.Created)
 	}

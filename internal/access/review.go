@@ -218,6 +218,37 @@ func ownsItem(by Principal, it ReviewItem) bool {
 	return it.ID == own || slices.Contains(it.Holders, held)
 }
 
+// personOwnsItem reports whether the item covers a key or login of the
+// person behind the reviewer: a console user reviewing their own human
+// key, or the key reviewing its owner's login.
+func (s *Reviews) personOwnsItem(ctx context.Context, by Principal, it ReviewItem) (bool, error) {
+	me, err := s.svc.Person(ctx, by.Actor())
+	if err != nil || me == by.Actor().ID && by.Kind != kindUser {
+		// A principal that is only itself is covered by ownsItem.
+		return false, err
+	}
+	covered := []string{it.ID}
+	if it.Kind == "role" {
+		covered = covered[:0]
+		for _, h := range it.Holders {
+			if !strings.HasPrefix(h, kindUser+":") {
+				h = "key:" + h
+			}
+			covered = append(covered, h)
+		}
+	}
+	for _, id := range covered {
+		p, err := s.svc.Person(ctx, ledger.Actor{ID: id})
+		if err != nil {
+			return false, err
+		}
+		if p == me {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // Decide records a reviewer's keep or revoke decision on one item.
 // Nothing is revoked until the campaign completes.
 func (s *Reviews) Decide(ctx context.Context, by Principal, reviewID, itemID, decision, note string) (ReviewItem, error) {
@@ -242,7 +273,11 @@ func (s *Reviews) Decide(ctx context.Context, by Principal, reviewID, itemID, de
 		return ReviewItem{}, fmt.Errorf("item %s: %w", itemID, ErrNotFound)
 	}
 	it := items[i]
-	if ownsItem(by, it) {
+	own, err := s.personOwnsItem(ctx, by, it)
+	if err != nil {
+		return ReviewItem{}, err
+	}
+	if own || ownsItem(by, it) {
 		return ReviewItem{}, ErrSelfReview
 	}
 	first := it.Decision == ""

@@ -166,7 +166,7 @@ func Open(ctx context.Context, c config.Config, logger *slog.Logger) (*App, erro
 	// verifier key checks checkpoints and statements alike.
 	a.Models = registry.New(registry.Deps{
 		Log: a.Log, Reader: ledger.StoreReader{Store: st}, Proofs: a.Log, Checkpoints: a.Signer, Records: st,
-		Signer: kp.Signer, VerifierKey: kp.VerifierKey, Privacy: a.Privacy,
+		Signer: kp.Signer, VerifierKey: kp.VerifierKey, Privacy: a.Privacy, People: a.Access,
 	})
 	a.Privacy.SetIndex(a.Models)
 	if a.AdminToken, err = a.Access.Bootstrap(ctx, c.Tenant); err != nil {

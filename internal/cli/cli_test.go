@@ -50,9 +50,15 @@ func TestLedgerAndKeysCommands(t *testing.T) {
 	if code != 0 || !tokenRE.MatchString(out) {
 		t.Fatalf("keys create: %d %s %s", code, out, errs)
 	}
+	if code, out, errs = run(t, "keys", "create", "--data", dir, "--role", "approver", "--name", "dana-laptop", "--actor-kind", "human", "--owner", "dana"); code != 0 {
+		t.Fatalf("keys create --owner: %d %s %s", code, out, errs)
+	}
+	if code, _, errs = run(t, "keys", "create", "--data", dir, "--role", "engineer", "--name", "ci", "--owner", "dana"); code != 1 || !strings.Contains(errs, "only a human key") {
+		t.Fatalf("owner on a service key: %d %s", code, errs)
+	}
 	code, out, _ = run(t, "keys", "list", "--data", dir)
-	if code != 0 || !strings.Contains(out, "pipeline") || strings.Contains(out, "atk_") {
-		t.Fatalf("keys list must show keys but never tokens: %s", out)
+	if code != 0 || !strings.Contains(out, "pipeline") || strings.Contains(out, "atk_") || !regexp.MustCompile(`dana-laptop +approver +dana `).MatchString(out) {
+		t.Fatalf("keys list must show keys and owners but never tokens: %s", out)
 	}
 	id := strings.Fields(strings.Split(out, "\n")[2])[0] // header, bootstrap admin, then ours
 	if code, out, errs = run(t, "keys", "revoke", id, "--data", dir); code != 0 {

@@ -31,13 +31,14 @@ func init() {
 var localAdmin = access.Principal{ID: "local", Kind: "cli", Tenant: "default", Role: access.RoleAdmin, ActorKind: ledger.ActorHuman}
 
 func keysCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var tenant, name, role, actor, models, ttl string
+	var tenant, name, role, actor, owner, models, ttl string
 	var rpm, tpm, daily int64
 	c, _, err := loadConfig("keys create", args, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&tenant, "tenant", "", "tenant the key belongs to (default: the configured tenant)")
 		fs.StringVar(&name, "name", "", "a name for the key, such as the calling service")
 		fs.StringVar(&role, "role", "consumer", "admin, compliance, engineer, approver, auditor, operator or consumer")
 		fs.StringVar(&actor, "actor-kind", "service", "service, agent or human: how the key appears in evidence")
+		fs.StringVar(&owner, "owner", "", "the console user a human key belongs to (separation of duties counts them as one person)")
 		fs.StringVar(&models, "models", "", "comma-separated model aliases the key may call (default: all)")
 		fs.StringVar(&ttl, "ttl", "", "expiry as a duration such as 720h (default: none)")
 		fs.Int64Var(&rpm, "rpm", 0, "requests per minute (0: unlimited)")
@@ -47,7 +48,7 @@ func keysCreate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	r := access.KeyRequest{Tenant: tenant, Name: name, Role: access.Role(role), ActorKind: ledger.ActorKind(actor), Limits: access.Limits{RPM: rpm, TPM: tpm, DailyTokens: daily}}
+	r := access.KeyRequest{Tenant: tenant, Name: name, Role: access.Role(role), ActorKind: ledger.ActorKind(actor), Owner: owner, Limits: access.Limits{RPM: rpm, TPM: tpm, DailyTokens: daily}}
 	if r.Tenant == "" {
 		r.Tenant = c.Tenant
 	}
@@ -95,7 +96,7 @@ func keysList(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return json.NewEncoder(stdout).Encode(ks)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tTENANT\tNAME\tROLE\tSTATUS\tEXPIRES")
+	fmt.Fprintln(tw, "ID\tTENANT\tNAME\tROLE\tOWNER\tSTATUS\tEXPIRES")
 	now := time.Now()
 	for _, k := range ks {
 		status := "active"
@@ -106,7 +107,11 @@ func keysList(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if !k.Expires.IsZero() {
 			exp = k.Expires.Format(time.RFC3339)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Tenant, k.Name, k.Role, status, exp)
+		own := k.Owner
+		if own == "" {
+			own = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Tenant, k.Name, k.Role, own, status, exp)
 	}
 	return tw.Flush()
 }

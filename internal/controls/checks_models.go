@@ -49,7 +49,7 @@ func independentApproval(f *Facts, v *VersionFacts) *Mark {
 		}
 		for i := len(c.Approvals) - 1; i >= 0; i-- {
 			a := c.Approvals[i]
-			if a.Actor.Kind != ledger.ActorHuman || a.Actor.ID == c.Requester.ID {
+			if a.Actor.Kind != ledger.ActorHuman || f.person(a.Actor) == f.person(c.Requester) {
 				continue
 			}
 			if c.Rejected != nil && c.Rejected.Index > a.Index {
@@ -57,7 +57,7 @@ func independentApproval(f *Facts, v *VersionFacts) *Mark {
 			}
 			return &a.Mark
 		}
-		if c.Emergency != nil && c.Reviewed != nil && c.Reviewer.Kind == ledger.ActorHuman && c.Reviewer.ID != c.Requester.ID {
+		if c.Emergency != nil && c.Reviewed != nil && c.Reviewer.Kind == ledger.ActorHuman && f.person(c.Reviewer) != f.person(c.Requester) {
 			return c.Reviewed
 		}
 	}
@@ -186,7 +186,7 @@ func checkEmergencyChanges(in *Input) Result {
 			if in.Now.Sub(c.Emergency.Time) > within {
 				r.fail(Item{Kind: "change", ID: id, Reason: fmt.Sprintf("emergency change not reviewed within %d days", int(within/Day)), Evidence: ev})
 			}
-		case c.Reviewer.Kind != ledger.ActorHuman || c.Reviewer.ID == c.Requester.ID:
+		case c.Reviewer.Kind != ledger.ActorHuman || in.Facts.person(c.Reviewer) == in.Facts.person(c.Requester):
 			r.fail(Item{Kind: "change", ID: id, Reason: "reviewed by the requester or by a non-human", Evidence: append(ev, c.Reviewed.Index)})
 		case c.Reviewed.Time.Sub(c.Emergency.Time) > within:
 			r.fail(Item{Kind: "change", ID: id, Reason: fmt.Sprintf("reviewed %d days after the emergency change", int(c.Reviewed.Time.Sub(c.Emergency.Time)/Day)), Evidence: append(ev, c.Reviewed.Index)})

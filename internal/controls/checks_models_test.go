@@ -58,6 +58,9 @@ func TestCheckSignedAndApproved(t *testing.T) {
 		{"unsigned", fixture{events: without("model.signed")}, Fail, []string{mv}},
 		{"approved by the requester", fixture{events: replace(ev("change.approved", days(6), alice, nil, ref("change", "c1")))}, Fail, []string{mv}},
 		{"approved by an agent", fixture{events: replace(ev("change.approved", days(6), bot, nil, ref("change", "c1")))}, Fail, []string{mv}},
+		{"approved with a key the requester minted for herself", fixture{events: approvedWithKey(alice, nil)}, Fail, []string{mv}},
+		{"approved with a key assigned to the requester", fixture{events: approvedWithKey(svc, map[string]any{"owner": "alice"})}, Fail, []string{mv}},
+		{"approved with a key the requester minted for bob", fixture{events: approvedWithKey(alice, map[string]any{"owner": "bob"})}, Pass, nil},
 		{"approval then rejection", fixture{events: append(lifecycle(), ev("change.rejected", days(5), bob, nil, ref("change", "c1")))}, Fail, []string{mv}},
 		{"verification failed", fixture{events: replace(ev("model.verified", days(8), svc, map[string]any{"verified": false}, mvRef))}, Fail, []string{mv}},
 		{"emergency change reviewed by another human", fixture{events: append(without("change.requested", "change.approved"),
@@ -65,6 +68,18 @@ func TestCheckSignedAndApproved(t *testing.T) {
 			ev("change.reviewed", days(4), bob, nil, ref("change", "c9")))}, Pass, nil},
 		{"staging deployment only", fixture{events: replace(ev("deploy.alias_moved", days(5), svc, map[string]any{"model": "fraud", "alias": "staging"}, mvRef))}, NoEvidence, nil},
 	})
+}
+
+// approvedWithKey is lifecycle() with the approval made by a human key
+// that by minted, its key.created body extended by extra.
+func approvedWithKey(by ledger.Actor, extra map[string]any) []ledger.Event {
+	b := map[string]any{"name": "laptop", "role": "approver", "actor_kind": "human"}
+	for k, v := range extra {
+		b[k] = v
+	}
+	key := ledger.Actor{Kind: ledger.ActorHuman, ID: "key:k9"}
+	return append([]ledger.Event{ev("key.created", days(20), by, b, ref("key", "k9"))},
+		replace(ev("change.approved", days(6), key, nil, ref("change", "c1")))...)
 }
 
 func TestCheckVerifiedAtDeploy(t *testing.T) {
@@ -114,6 +129,9 @@ func TestCheckEmergencyChanges(t *testing.T) {
 		{"never reviewed", fixture{events: []ledger.Event{emergency}}, Fail, []string{"e1"}},
 		{"reviewed late", fixture{events: []ledger.Event{emergency, ev("change.reviewed", days(1), bob, nil, ref("change", "e1"))}}, Fail, []string{"e1"}},
 		{"reviewed by the requester", fixture{events: []ledger.Event{emergency, ev("change.reviewed", days(9), alice, nil, ref("change", "e1"))}}, Fail, []string{"e1"}},
+		{"reviewed with the requester's key", fixture{events: []ledger.Event{emergency,
+			ev("key.created", days(20), svc, map[string]any{"actor_kind": "human", "owner": "alice"}, ref("key", "k9")),
+			ev("change.reviewed", days(9), ledger.Actor{Kind: ledger.ActorHuman, ID: "key:k9"}, nil, ref("change", "e1"))}}, Fail, []string{"e1"}},
 	})
 }
 

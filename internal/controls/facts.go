@@ -39,10 +39,14 @@ type Facts struct {
 	Tenants       map[string]*TenantTraffic    `json:"tenants"`
 	KeysSeen      map[string]*Mark             `json:"keys_seen"`
 	Registered    map[string]map[string]uint64 `json:"registered"` // kind -> id -> index
+	// Persons maps a human key's actor id ("key:<id>") to the console
+	// user it belongs to ("user:<name>"), from key.created evidence, so
+	// separation of duties counts one person's keys and login as one.
+	Persons map[string]string `json:"persons"`
 }
 
 // factsSchema is the current Facts schema.
-const factsSchema = 1
+const factsSchema = 2
 
 // trafficDays is how much inference traffic the facts keep.
 const trafficDays = 8
@@ -215,6 +219,18 @@ func (f *Facts) init() {
 	if f.Registered == nil {
 		f.Registered = map[string]map[string]uint64{}
 	}
+	if f.Persons == nil {
+		f.Persons = map[string]string{}
+	}
+}
+
+// person is who stands behind an actor: the owner of a human key, or the
+// actor itself.
+func (f *Facts) person(a ledger.Actor) string {
+	if p, ok := f.Persons[a.ID]; ok {
+		return p
+	}
+	return a.ID
 }
 
 // DecodeFacts reads saved facts. Facts of an older schema, or that do not

@@ -44,6 +44,27 @@ var folds = map[string]folder{
 	"guard.policy_set":        foldGuard,
 	"access_review.completed": func(f *Facts, idx uint64, e *ledger.Event) { f.LastReview = mark(idx, e) },
 	"control.attested":        foldAttested,
+	"key.created":             foldKeyCreated,
+}
+
+// foldKeyCreated records whose a human key is: its owner, or for keys
+// minted before owners were recorded, the console user who minted it.
+func foldKeyCreated(f *Facts, _ uint64, e *ledger.Event) {
+	var b struct {
+		ActorKind ledger.ActorKind `json:"actor_kind"`
+		Owner     string           `json:"owner"`
+	}
+	body(e, &b)
+	id := subject(e, "key")
+	if id == "" || b.ActorKind != ledger.ActorHuman {
+		return
+	}
+	switch {
+	case b.Owner != "":
+		f.Persons["key:"+id] = "user:" + b.Owner
+	case strings.HasPrefix(e.Actor.ID, "user:"):
+		f.Persons["key:"+id] = e.Actor.ID
+	}
 }
 
 // Inference event types, folded by foldInference.

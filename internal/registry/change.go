@@ -273,15 +273,54 @@ func (s *Service) Changes(ctx context.Context, tenant string) ([]Change, error) 
 }
 
 // checkDecider enforces separation of duties: only a human other than the
-// requester decides on a change.
-func checkDecider(c *Change, actor ledger.Actor) error {
+// requester decides on a change, and one person's other keys or console
+// login count as the requester too. It returns the decider's person. If
+// the persons cannot be told, nobody decides (fail closed).
+func (s *Service) checkDecider(ctx context.Context, c *Change, actor ledger.Actor) (string, error) {
 	if actor.Kind != ledger.ActorHuman {
-		return ErrAgentApproval
+		return "", ErrAgentApproval
 	}
 	if actor.ID == c.RequestedBy.ID {
-		return ErrSelfApproval
+		return "", ErrSelfApproval
 	}
-	return nil
+	pd, err := s.person(ctx, actor)
+	if err != nil {
+		return "", err
+	}
+	pr, err := s.person(ctx, c.RequestedBy)
+	if err != nil {
+		return "", err
+	}
+	if pd == pr {
+		return "", fmt.Errorf("%w (%s and %s are both %s)", ErrSelfApproval, actor.ID, c.RequestedBy.ID, pd)
+	}
+	return pd, nil
+}
+
+// person is who stands behind an actor.
+func (s *Service) person(ctx context.Context, a ledger.Actor) (string, error) {
+	if s.d.People == nil {
+		return a.ID, nil
+	}
+	p, err := s.d.People.Person(ctx, a)
+	if err != nil {
+		return "", fmt.Errorf("cannot check separation of duties, so no decision was recorded; retry: %w", err)
+	}
+	return p, nil
+}
+
+// approvedBy reports whether person already approved c.
+func (s *Service) approvedBy(ctx context.Context, c *Change, person string) (bool, error) {
+	for _, d := range c.Approvals {
+		p, err := s.person(ctx, d.Actor)
+		if err != nil {
+			return false, err
+		}
+		if p == person {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // decide signs a decision statement and records it as typ.
@@ -323,14 +362,18 @@ func (s *Service) Approve(ctx context.Context, tenant string, actor ledger.Actor
 	if err != nil {
 		return c, err
 	}
-	if err := checkDecider(&c, actor); err != nil {
+	person, err := s.checkDecider(ctx, &c, actor)
+	if err != nil {
 		return c, err
 	}
 	if c.Status != StatusPending {
 		return c, fmt.Errorf("%w: change %s is %s, not pending", ErrConflict, id, c.Status)
 	}
-	if slices.ContainsFunc(c.Approvals, func(d Decision) bool { return d.Actor.ID == actor.ID }) {
-		return c, fmt.Errorf("%w: %s already approved change %s; another human must approve", ErrConflict, actor.ID, id)
+	if dup, err := s.approvedBy(ctx, &c, person); err != nil || dup {
+		if err != nil {
+			return c, err
+		}
+		return c, fmt.Errorf("%w: %s (%s) already approved change %s; another human must approve", ErrConflict, actor.ID, person, id)
 	}
 	if err := limitText("comment", comment, 4000); err != nil {
 		return c, err
@@ -361,7 +404,7 @@ func (s *Service) Reject(ctx context.Context, tenant string, actor ledger.Actor,
 	if err != nil {
 		return c, err
 	}
-	if err := checkDecider(&c, actor); err != nil {
+	if _, err := s.checkDecider(ctx, &c, actor); err != nil {
 		return c, err
 	}
 	if c.Status != StatusPending {
@@ -471,7 +514,7 @@ func (s *Service) Review(ctx context.Context, tenant string, actor ledger.Actor,
 	if c.Review != nil {
 		return c, fmt.Errorf("%w: change %s was already reviewed", ErrConflict, id)
 	}
-	if err := checkDecider(&c, actor); err != nil {
+	if _, err := s.checkDecider(ctx, &c, actor); err != nil {
 		return c, err
 	}
 	if err := limitText("comment", comment, 4000); err != nil {

@@ -79,6 +79,7 @@ type fixture struct {
 	key     *ecdsa.PrivateKey
 	pubPEM  []byte
 	trusted bool
+	people  *people // who stands behind each actor; empty: each is their own
 }
 
 // newFixture opens a real SQLite store and ledger in a temporary
@@ -118,10 +119,10 @@ func openFixture(t testing.TB, dir string, pol registry.Policy) *fixture {
 	}
 	f := &fixture{t: t, ctx: ctx, st: st, log: l, cps: ledger.NewSigner(l, kp.Signer), vkey: vkey,
 		priv: &fakePrivacy{optedOut: map[string]bool{}}, clock: &clock{t: time.Date(2025, 10, 1, 9, 0, 0, 0, time.UTC)},
-		key: key, pubPEM: pub}
+		key: key, pubPEM: pub, people: &people{of: map[string]string{}}}
 	f.svc = registry.New(registry.Deps{
 		Log: l, Reader: ledger.StoreReader{Store: st}, Proofs: l, Checkpoints: f.cps, Records: st,
-		Signer: kp.Signer, VerifierKey: vkey, Privacy: f.priv, Policy: pol, Now: f.clock.now,
+		Signer: kp.Signer, VerifierKey: vkey, Privacy: f.priv, People: f.people, Policy: pol, Now: f.clock.now,
 	})
 	return f
 }

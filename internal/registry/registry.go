@@ -72,8 +72,17 @@ type Deps struct {
 	VerifierKey string
 	// Privacy pseudonymizes dataset subjects and reports consent; optional.
 	Privacy Privacy
-	Policy  Policy
-	Now     func() time.Time
+	// People tells who stands behind an actor, so that one person's
+	// second key or console login cannot approve their own change;
+	// optional (without it actors are compared by id).
+	People People
+	Policy Policy
+	Now    func() time.Time
+}
+
+// People maps actors to the persons behind them (see access.Service.Person).
+type People interface {
+	Person(ctx context.Context, a ledger.Actor) (string, error)
 }
 
 // Policy holds the tunable rules of change management and monitoring.

@@ -14,6 +14,7 @@ type keyRequest struct {
 	Name      string        `json:"name"`
 	Role      access.Role   `json:"role"`
 	ActorKind string        `json:"actor_kind,omitempty"`
+	Owner     string        `json:"owner,omitempty"`
 	Models    []string      `json:"models,omitempty"`
 	Limits    access.Limits `json:"limits"`
 	// TTL is a Go duration such as "720h"; empty means no expiry.
@@ -32,7 +33,7 @@ func (s *Server) createKey(w http.ResponseWriter, r *http.Request) {
 	if !decodeJSON(w, r, s.d.MaxBodyBytes, &req) {
 		return
 	}
-	kr := access.KeyRequest{Tenant: req.Tenant, Name: req.Name, Role: req.Role, ActorKind: ledger.ActorKind(req.ActorKind), Models: req.Models, Limits: req.Limits}
+	kr := access.KeyRequest{Tenant: req.Tenant, Name: req.Name, Role: req.Role, ActorKind: ledger.ActorKind(req.ActorKind), Owner: req.Owner, Models: req.Models, Limits: req.Limits}
 	if kr.Tenant == "" {
 		kr.Tenant = p.Tenant
 	}

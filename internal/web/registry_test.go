@@ -29,6 +29,21 @@ func (e *env) actorKey(tenant, name, role, kind string) string {
 	return kr.Token
 }
 
+// ownedKey creates a human key that belongs to a console user.
+func (e *env) ownedKey(tenant, name, role, owner string) string {
+	e.t.Helper()
+	out := e.expect(201, "POST", "/api/v1/keys", e.admin, map[string]any{"tenant": tenant, "name": name, "role": role, "actor_kind": "human", "owner": owner})
+	var kr struct {
+		Token string
+		Key   struct{ Owner string }
+	}
+	json.Unmarshal(out, &kr)
+	if kr.Key.Owner != owner {
+		e.t.Fatalf("key owner %q, want %q", kr.Key.Owner, owner)
+	}
+	return kr.Token
+}
+
 // expect runs a request and checks the status, returning the body.
 func (e *env) expect(status int, method, path, token string, body any) []byte {
 	e.t.Helper()
@@ -63,7 +78,8 @@ func signedModel(t *testing.T, content string) (dir string, sig *signing.Signatu
 func TestRegistryAPI(t *testing.T) {
 	e := newEnv(t)
 	const tn = "default"
-	eng := e.actorKey(tn, "alice", "engineer", "human")
+	eng := e.ownedKey(tn, "alice", "engineer", "alice")
+	engApprover := e.ownedKey(tn, "alice-approver", "approver", "alice")
 	approver := e.actorKey(tn, "bob", "approver", "human")
 	agent := e.actorKey(tn, "robot", "approver", "agent")
 	other := e.actorKey("other", "mallory", "engineer", "human")
@@ -123,6 +139,10 @@ func TestRegistryAPI(t *testing.T) {
 	var c registry.Change
 	json.Unmarshal(out, &c)
 	e.expect(403, "POST", "/api/v1/changes/"+c.ID+"/approve", eng, map[string]any{})
+	// alice's second key is still alice.
+	if prob := e.expect(403, "POST", "/api/v1/changes/"+c.ID+"/approve", engApprover, map[string]any{}); !strings.Contains(string(prob), "user:alice") {
+		t.Fatalf("approval with the requester's second key: %s", prob)
+	}
 	prob := e.expect(403, "POST", "/api/v1/changes/"+c.ID+"/approve", agent, map[string]any{})
 	if !strings.Contains(string(prob), "separation-of-duties") {
 		t.Fatalf("agent approval: %s", prob)

@@ -10,19 +10,19 @@ import (
 
 var _ access.Store = (*Store)(nil)
 
-const keyCols = `id, tenant, name, role, actor_kind, models, limits, hash, created_by, created_us, expires_us, revoked_us, replaced_by`
+const keyCols = `id, tenant, name, role, actor_kind, models, limits, hash, created_by, created_us, expires_us, revoked_us, replaced_by, owner`
 
 func keyArgs(k access.Key) []any {
 	models, _ := json.Marshal(k.Models)
 	limits, _ := json.Marshal(k.Limits)
-	return []any{k.ID, k.Tenant, k.Name, string(k.Role), string(k.ActorKind), string(models), string(limits), k.Hash, k.CreatedBy, us(k.Created), us(k.Expires), us(k.Revoked), k.ReplacedBy}
+	return []any{k.ID, k.Tenant, k.Name, string(k.Role), string(k.ActorKind), string(models), string(limits), k.Hash, k.CreatedBy, us(k.Created), us(k.Expires), us(k.Revoked), k.ReplacedBy, k.Owner}
 }
 
 func scanKey(sc interface{ Scan(...any) error }) (access.Key, error) {
 	var k access.Key
 	var role, actor, models, limits string
 	var c, e, r int64
-	if err := sc.Scan(&k.ID, &k.Tenant, &k.Name, &role, &actor, &models, &limits, &k.Hash, &k.CreatedBy, &c, &e, &r, &k.ReplacedBy); err != nil {
+	if err := sc.Scan(&k.ID, &k.Tenant, &k.Name, &role, &actor, &models, &limits, &k.Hash, &k.CreatedBy, &c, &e, &r, &k.ReplacedBy, &k.Owner); err != nil {
 		return k, err
 	}
 	k.Role, k.ActorKind = access.Role(role), ledger.ActorKind(actor)
@@ -34,7 +34,7 @@ func scanKey(sc interface{ Scan(...any) error }) (access.Key, error) {
 
 // CreateKey implements access.Store.
 func (s *Store) CreateKey(ctx context.Context, k access.Key) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO api_keys (`+keyCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`, keyArgs(k)...)
+	_, err := s.pool.Exec(ctx, `INSERT INTO api_keys (`+keyCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`, keyArgs(k)...)
 	return err
 }
 
@@ -64,6 +64,6 @@ func (s *Store) Keys(ctx context.Context, tenant string) ([]access.Key, error) {
 
 // UpdateKey implements access.Store.
 func (s *Store) UpdateKey(ctx context.Context, k access.Key) error {
-	_, err := s.pool.Exec(ctx, `UPDATE api_keys SET tenant=$2, name=$3, role=$4, actor_kind=$5, models=$6, limits=$7, hash=$8, created_by=$9, created_us=$10, expires_us=$11, revoked_us=$12, replaced_by=$13 WHERE id = $1`, keyArgs(k)...)
+	_, err := s.pool.Exec(ctx, `UPDATE api_keys SET tenant=$2, name=$3, role=$4, actor_kind=$5, models=$6, limits=$7, hash=$8, created_by=$9, created_us=$10, expires_us=$11, revoked_us=$12, replaced_by=$13, owner=$14 WHERE id = $1`, keyArgs(k)...)
 	return err
 }

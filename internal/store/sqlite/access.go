@@ -12,19 +12,19 @@ import (
 
 var _ access.Store = (*Store)(nil)
 
-const keyCols = `id, tenant, name, role, actor_kind, models, limits, hash, created_by, created_us, expires_us, revoked_us, replaced_by`
+const keyCols = `id, tenant, name, role, actor_kind, models, limits, hash, created_by, created_us, expires_us, revoked_us, replaced_by, owner`
 
 func keyArgs(k access.Key) []any {
 	models, _ := json.Marshal(k.Models)
 	limits, _ := json.Marshal(k.Limits)
-	return []any{k.ID, k.Tenant, k.Name, string(k.Role), string(k.ActorKind), string(models), string(limits), k.Hash, k.CreatedBy, us(k.Created), us(k.Expires), us(k.Revoked), k.ReplacedBy}
+	return []any{k.ID, k.Tenant, k.Name, string(k.Role), string(k.ActorKind), string(models), string(limits), k.Hash, k.CreatedBy, us(k.Created), us(k.Expires), us(k.Revoked), k.ReplacedBy, k.Owner}
 }
 
 func scanKey(sc interface{ Scan(...any) error }) (access.Key, error) {
 	var k access.Key
 	var role, actor, models, limits string
 	var c, e, r int64
-	if err := sc.Scan(&k.ID, &k.Tenant, &k.Name, &role, &actor, &models, &limits, &k.Hash, &k.CreatedBy, &c, &e, &r, &k.ReplacedBy); err != nil {
+	if err := sc.Scan(&k.ID, &k.Tenant, &k.Name, &role, &actor, &models, &limits, &k.Hash, &k.CreatedBy, &c, &e, &r, &k.ReplacedBy, &k.Owner); err != nil {
 		return k, err
 	}
 	k.Role, k.ActorKind = access.Role(role), ledger.ActorKind(actor)
@@ -38,7 +38,7 @@ const keyQuery = `SELECT ` + keyCols + ` FROM api_keys WHERE id = ?`
 
 // CreateKey implements access.Store.
 func (s *Store) CreateKey(ctx context.Context, k access.Key) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO api_keys (`+keyCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`, keyArgs(k)...)
+	_, err := s.w.ExecContext(ctx, `INSERT INTO api_keys (`+keyCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, keyArgs(k)...)
 	return err
 }
 
@@ -72,6 +72,6 @@ func (s *Store) Keys(ctx context.Context, tenant string) ([]access.Key, error) {
 // UpdateKey implements access.Store.
 func (s *Store) UpdateKey(ctx context.Context, k access.Key) error {
 	a := keyArgs(k)
-	_, err := s.w.ExecContext(ctx, `UPDATE api_keys SET tenant=?, name=?, role=?, actor_kind=?, models=?, limits=?, hash=?, created_by=?, created_us=?, expires_us=?, revoked_us=?, replaced_by=? WHERE id = ?`, append(a[1:], a[0])...)
+	_, err := s.w.ExecContext(ctx, `UPDATE api_keys SET tenant=?, name=?, role=?, actor_kind=?, models=?, limits=?, hash=?, created_by=?, created_us=?, expires_us=?, revoked_us=?, replaced_by=?, owner=? WHERE id = ?`, append(a[1:], a[0])...)
 	return err
 }

@@ -94,4 +94,19 @@ func testAccess(t *testing.T, st Store) {
 	if types["key.created"] != 3 || types["key.rotated"] != 1 || types["key.revoked"] != 1 {
 		t.Fatalf("key events: %v", types)
 	}
+	// A human key's owner is stored, survives an update and names the
+	// person behind the key.
+	_, hk, err := svc.CreateKey(ctx, ap, access.KeyRequest{Tenant: "acme", Name: "bob-laptop", Role: access.RoleApprover, ActorKind: ledger.ActorHuman, Owner: "bob"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Revoke(ctx, ap, hk.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := st.Key(ctx, hk.ID); got.Owner != "bob" || got.Revoked.IsZero() {
+		t.Fatalf("stored human key: %+v", got)
+	}
+	if who, err := svc.Person(ctx, ledger.Actor{Kind: ledger.ActorHuman, ID: "key:" + hk.ID}); err != nil || who != "user:bob" {
+		t.Fatalf("person behind the key: %q %v", who, err)
+	}
 }
