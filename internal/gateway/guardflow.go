@@ -71,6 +71,7 @@ func (g *Gateway) inspect(ctx context.Context, w http.ResponseWriter, x *exchang
 			if *targets[i] == t {
 				continue
 			}
+			req.Rewrites = append(req.Rewrites, chat.Rewrite{Old: *targets[i], New: t})
 			*targets[i] = t
 			if targets[i] == &req.System {
 				req.Edited |= chat.EditSystem
@@ -80,6 +81,7 @@ func (g *Gateway) inspect(ctx context.Context, w http.ResponseWriter, x *exchang
 		}
 	}
 	if line := sess.SystemLine(); line != "" {
+		req.SystemLine = line
 		if req.System != "" {
 			line = req.System + "\n\n" + line
 		}

@@ -95,7 +95,7 @@ func DecodeRequest(body []byte) (*chat.Request, error) {
 		default:
 			return nil, chat.BadRequest(param+".role", "%s.role: must be user or assistant", param)
 		}
-		parts, err := blocks(m.Content, param+".content")
+		parts, err := blocks(m.Content, param+".content", &r.Joined)
 		if err != nil {
 			return nil, err
 		}
@@ -179,9 +179,12 @@ func decodeSystem(r *chat.Request, raw map[string]json.RawMessage) error {
 	if b[0] == '"' {
 		return field(raw, "system", &r.System)
 	}
-	parts, err := blocks(b, "system")
+	parts, err := blocks(b, "system", &r.Joined)
 	if err != nil {
 		return err
+	}
+	if len(parts) > 1 {
+		r.Joined = true
 	}
 	var s strings.Builder
 	for i, p := range parts {
@@ -194,7 +197,9 @@ func decodeSystem(r *chat.Request, raw map[string]json.RawMessage) error {
 	return nil
 }
 
-func blocks(c json.RawMessage, param string) ([]chat.Part, error) {
+// blocks decodes content blocks; it sets *joined when a part's text joins
+// several strings of the body (a tool result of several text blocks).
+func blocks(c json.RawMessage, param string, joined *bool) ([]chat.Part, error) {
 	c = bytes.TrimSpace(c)
 	if len(c) == 0 || string(c) == "null" {
 		return nil, chat.BadRequest(param, "%s: field required", param)
@@ -240,12 +245,19 @@ func blocks(c json.RawMessage, param string) ([]chat.Part, error) {
 			}
 			var text string
 			if len(b.Content) > 0 && string(b.Content) != "null" {
-				inner, err := blocks(b.Content, where+".content")
+				inner, err := blocks(b.Content, where+".content", joined)
 				if err != nil {
 					return nil, err
 				}
+				n := 0
 				for _, p := range inner {
+					if p.Text != "" {
+						n++
+					}
 					text += p.Text
+				}
+				if n > 1 {
+					*joined = true
 				}
 			}
 			parts = append(parts, chat.Part{Type: chat.PartToolResult, ToolID: b.ToolUseID, Text: text, IsError: b.IsError})
@@ -377,6 +389,11 @@ func EncodeRequest(r *chat.Request, model string) (body []byte, jsonMode bool, e
 func forward(r *chat.Request, model string) ([]byte, bool) {
 	var set [2]chat.Member
 	n := 0
+	if r.Edited != 0 {
+		if in, ok := editInPlace(r); ok {
+			return chat.RewriteModel(r.Raw, model, in...)
+		}
+	}
 	if r.Edited&chat.EditSystem != 0 {
 		set[n] = chat.Member{Name: "system"} // an emptied prompt is dropped
 		if r.System != "" {
@@ -393,6 +410,56 @@ func forward(r *chat.Request, model string) ([]byte, bool) {
 		n++
 	}
 	return chat.RewriteModel(r.Raw, model, set[:n]...)
+}
+
+// editInPlace puts the guards' rewrites back into the system prompt and
+// messages as received, keeping every field the neutral form does not
+// model (cache_control, say), with a guard's system line appended to the
+// system prompt. It returns the members to replace, or false when that
+// cannot be done and they must be re-encoded.
+func editInPlace(r *chat.Request) ([]chat.Member, bool) {
+	msgs, ed, ok := chat.EditInPlace(r)
+	if !ok {
+		return nil, false
+	}
+	set := []chat.Member{{Name: "messages", Value: msgs}}
+	orig, has := chat.MemberValue(r.Raw, "system")
+	var sys []byte
+	if has && string(orig) != "null" {
+		if sys, ok = ed.Edit("system", orig); !ok {
+			return nil, false
+		}
+	}
+	if !ed.Complete() {
+		return nil, false
+	}
+	if r.SystemLine != "" {
+		switch {
+		case len(sys) == 0:
+			sys = chat.AppendString(nil, r.SystemLine)
+		case sys[0] == '"':
+			var s string
+			if json.Unmarshal(sys, &s) != nil {
+				return nil, false
+			}
+			sys = chat.AppendString(nil, s+"\n\n"+r.SystemLine)
+		case sys[0] == '[' && sys[len(sys)-1] == ']':
+			block := chat.AppendString([]byte(`{"type":"text","text":`), r.SystemLine)
+			block = append(block, '}')
+			inner := bytes.TrimSpace(sys[1 : len(sys)-1])
+			out := append([]byte{'['}, inner...)
+			if len(inner) > 0 {
+				out = append(out, ',')
+			}
+			sys = append(append(out, block...), ']')
+		default:
+			return nil, false
+		}
+	}
+	if sys != nil && !bytes.Equal(sys, bytes.TrimSpace(orig)) {
+		set = append(set, chat.Member{Name: "system", Value: sys})
+	}
+	return set, true
 }
 
 func schemaOrObject(s json.RawMessage) json.RawMessage {

@@ -67,9 +67,18 @@ type Request struct {
 	// this form does not model are kept.
 	Raw []byte
 	// Edited says which parts of the request the guards rewrote. Forwarded
-	// as Raw, those members are re-encoded from this form and every other
-	// member is kept as received.
+	// as Raw, the rewritten texts are put back in place (Rewrites), or, when
+	// that cannot be done, those members are re-encoded from this form;
+	// every other member is kept as received.
 	Edited Edit
+	// Rewrites are the texts the guards replaced.
+	Rewrites []Rewrite
+	// SystemLine is text the guards added to the system prompt (a canary);
+	// System already ends with it.
+	SystemLine string
+	// Joined says some text of this form joins several strings of Raw
+	// (two system messages, say), so rewrites cannot be put back in place.
+	Joined bool
 }
 
 // Edit is a set of request parts the guards rewrote.

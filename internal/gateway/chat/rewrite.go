@@ -38,44 +38,21 @@ func RewriteModel(body []byte, model string, set ...Member) ([]byte, bool) {
 	out = append(out, '{')
 	found, first := false, true
 	var done uint64 // bit i: set[i] written or dropped
-	i := 1
-	for {
-		i = skipSpace(body, i)
-		if i >= len(body) || body[i] == '}' {
-			break
+	ok := eachMember(body, func(key, value []byte) bool {
+		if bytes.IndexByte(key, '\\') >= 0 {
+			return false
 		}
-		if body[i] == ',' {
-			i++
-			continue
-		}
-		ks := i
-		ke := skipString(body, i)
-		key := body[ks:ke]
-		if len(key) < 2 || key[0] != '"' || bytes.IndexByte(key, '\\') >= 0 {
-			return nil, false
-		}
-		i = skipSpace(body, ke)
-		if i >= len(body) || body[i] != ':' {
-			return nil, false
-		}
-		vs := skipSpace(body, i+1)
-		ve := skipValue(body, vs)
-		if ve < 0 {
-			return nil, false
-		}
-		i = ve
 		name := key[1 : len(key)-1]
 		if bytes.EqualFold(name, []byte("model")) {
 			found = true
-			continue
+			return true
 		}
-		value := body[vs:ve]
 		m := match(set, name)
 		if m >= 0 {
 			seen := done&(1<<m) != 0
 			done |= 1 << m
 			if seen || set[m].Value == nil {
-				continue
+				return true
 			}
 			value = set[m].Value
 		}
@@ -90,6 +67,10 @@ func RewriteModel(body []byte, model string, set ...Member) ([]byte, bool) {
 		}
 		out = append(out, ':')
 		out = append(out, value...)
+		return true
+	})
+	if !ok {
+		return nil, false
 	}
 	if !found {
 		return nil, false
@@ -112,6 +93,41 @@ func RewriteModel(body []byte, model string, set ...Member) ([]byte, bool) {
 	out = append(out, `"model":`...)
 	out = AppendString(out, model)
 	return append(out, '}'), true
+}
+
+// eachMember calls fn with the key (quotes included, as written) and the
+// value of each top-level member of the JSON object body, until fn returns
+// false. It reports false if fn did or the body is malformed.
+func eachMember(body []byte, fn func(key, value []byte) bool) bool {
+	if len(body) < 2 || body[0] != '{' {
+		return false
+	}
+	i := 1
+	for {
+		i = skipSpace(body, i)
+		if i >= len(body) || body[i] == '}' {
+			return true
+		}
+		if body[i] == ',' {
+			i++
+			continue
+		}
+		ke := skipString(body, i)
+		key := body[i:ke]
+		if len(key) < 2 || key[0] != '"' {
+			return false
+		}
+		i = skipSpace(body, ke)
+		if i >= len(body) || body[i] != ':' {
+			return false
+		}
+		vs := skipSpace(body, i+1)
+		ve := skipValue(body, vs)
+		if ve < 0 || !fn(key, body[vs:ve]) {
+			return false
+		}
+		i = ve
+	}
 }
 
 // match returns the index of the member of set named name, or -1.
@@ -174,7 +190,7 @@ func skipValue(b []byte, i int) int {
 		}
 		return -1
 	}
-	for i < len(b) && b[i] != ',' && b[i] != '}' && b[i] != ' ' && b[i] != '\n' && b[i] != '\r' && b[i] != '\t' {
+	for i < len(b) && b[i] != ',' && b[i] != '}' && b[i] != ']' && b[i] != ' ' && b[i] != '\n' && b[i] != '\r' && b[i] != '\t' {
 		i++
 	}
 	return i

@@ -212,11 +212,12 @@ func addMessage(r *chat.Request, m *wireMessage, i int) error {
 	param := fmt.Sprintf("messages[%d]", i)
 	switch m.Role {
 	case "system", "developer":
-		text, err := contentText(m.Content, param)
+		text, err := contentText(r, m.Content, param)
 		if err != nil {
 			return err
 		}
 		if r.System != "" {
+			r.Joined = true
 			r.System += "\n\n"
 		}
 		r.System += text
@@ -242,7 +243,7 @@ func addMessage(r *chat.Request, m *wireMessage, i int) error {
 		appendParts(r, chat.RoleAssistant, parts)
 		return nil
 	case "tool", "function":
-		text, err := contentText(m.Content, param)
+		text, err := contentText(r, m.Content, param)
 		if err != nil {
 			return err
 		}
@@ -272,10 +273,21 @@ func appendParts(r *chat.Request, role string, parts []chat.Part) {
 	r.Messages = append(r.Messages, chat.Message{Role: role, Parts: parts})
 }
 
-func contentText(c json.RawMessage, param string) (string, error) {
+// contentText joins the texts of a content; several non-empty ones make
+// the request Joined.
+func contentText(r *chat.Request, c json.RawMessage, param string) (string, error) {
 	parts, err := contentParts(c, param)
 	if err != nil {
 		return "", err
+	}
+	n := 0
+	for _, p := range parts {
+		if p.Text != "" {
+			n++
+		}
+	}
+	if n > 1 {
+		r.Joined = true
 	}
 	var b strings.Builder
 	for _, p := range parts {
@@ -506,10 +518,13 @@ func forward(r *chat.Request, model string) ([]byte, bool) {
 	var set [2]chat.Member
 	n := 0
 	if r.Edited != 0 {
-		// The system prompt travels inside messages.
-		msgs, err := json.Marshal(encodeMessages(r))
-		if err != nil {
-			return nil, false
+		msgs, ok := editInPlace(r)
+		if !ok {
+			// The system prompt travels inside messages.
+			var err error
+			if msgs, err = json.Marshal(encodeMessages(r)); err != nil {
+				return nil, false
+			}
 		}
 		set[n] = chat.Member{Name: "messages", Value: msgs}
 		n++
@@ -519,6 +534,28 @@ func forward(r *chat.Request, model string) ([]byte, bool) {
 		n++
 	}
 	return chat.RewriteModel(r.Raw, model, set[:n]...)
+}
+
+// editInPlace puts the guards' rewrites back into the messages as
+// received, keeping every field the neutral form does not model, with a
+// guard's system line as a system message of its own in front. It reports
+// false when that cannot be done and the messages must be re-encoded.
+func editInPlace(r *chat.Request) ([]byte, bool) {
+	msgs, ed, ok := chat.EditInPlace(r)
+	if !ok || !ed.Complete() || len(msgs) < 2 || msgs[0] != '[' {
+		return nil, false
+	}
+	if r.SystemLine == "" {
+		return msgs, true
+	}
+	out := make([]byte, 0, len(msgs)+len(r.SystemLine)+40)
+	out = append(out, `[{"role":"system","content":`...)
+	out = chat.AppendString(out, r.SystemLine)
+	out = append(out, '}')
+	if rest := bytes.TrimSpace(msgs[1:]); len(rest) > 0 && rest[0] != ']' {
+		out = append(out, ',')
+	}
+	return append(out, msgs[1:]...), true
 }
 
 type outMessage struct {
