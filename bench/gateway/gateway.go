@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/attest-ai/attest/internal/config"
 	"github.com/attest-ai/attest/internal/gateway"
 	"github.com/attest-ai/attest/internal/gateway/gatewaytest"
 	"github.com/attest-ai/attest/internal/ledger"
@@ -42,6 +43,7 @@ func runGateway(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	config.ApplyGC(config.Default().GCPercent, os.Getenv) // as attest serve does
 	cfg := gateway.DefaultConfig()
 	cfg.Providers = append(cfg.Providers,
 		gateway.ProviderConfig{Name: "local", Kind: "openai-compatible", BaseURL: *upstream},

@@ -43,6 +43,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	config.ApplyGC(c.GCPercent, os.Getenv)
 	logger := app.NewLogger(c, stderr)
 	a, err := app.Open(ctx, c, logger)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -26,8 +27,8 @@ func TestPrecedence(t *testing.T) {
 	if c.Addr != "127.0.0.1:1111" || c.DataDir != "/from/env" || c.LogLevel != "error" || c.Ledger.CheckpointInterval.Duration != 30*time.Second {
 		t.Fatalf("precedence wrong: %+v", c)
 	}
-	if c.Ledger.BatchMax != 4096 {
-		t.Fatalf("default lost: %d", c.Ledger.BatchMax)
+	if c.Ledger.BatchMax != 4096 || c.GCPercent != 400 {
+		t.Fatalf("default lost: %d %d", c.Ledger.BatchMax, c.GCPercent)
 	}
 }
 
@@ -39,6 +40,7 @@ func TestBadConfig(t *testing.T) {
 		"database: mysql://x\n":                  "postgres://",
 		"ledger:\n  checkpoint_interval: 1ms\n":  "at least 1s",
 		"addr: [1, 2]\n":                         "cannot unmarshal",
+		"gc_percent: 5\n":                        "use 25 or more",
 	}
 	for in, want := range cases {
 		c := Default()
@@ -75,4 +77,22 @@ func FuzzParse(f *testing.F) {
 			c.Validate()
 		}
 	})
+}
+
+func TestApplyGC(t *testing.T) {
+	prev := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(prev)
+	ApplyGC(400, func(string) string { return "" })
+	if got := debug.SetGCPercent(100); got != 400 {
+		t.Fatalf("gc percent %d, want the configured 400", got)
+	}
+	ApplyGC(400, func(k string) string {
+		if k == "GOGC" {
+			return "150"
+		}
+		return ""
+	})
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Fatalf("gc percent %d: GOGC must win over the configuration", got)
+	}
 }
