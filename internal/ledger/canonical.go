@@ -104,7 +104,7 @@ func (c *canon) object(depth int) error {
 	c.i++ // {
 	base := len(c.out)
 	c.out = append(c.out, '{')
-	var small [16]member
+	var small [32]member
 	ms := small[:0]
 	c.ws()
 	if c.i < len(c.in) && c.in[c.i] == '}' {
@@ -382,6 +382,17 @@ func appendES6Number(out []byte, f float64) []byte {
 		b = append(b[:n-2], b[n-1])
 	}
 	return append(out, b...)
+}
+
+// envelopeSize is the length of the canonical event with a body of n
+// bytes when no string needs escaping, so that its buffer is sized once.
+func (e *Event) envelopeSize(n int) int {
+	// The punctuation and member names of the envelope, and a time.
+	size := 110 + n + len(e.Actor.ID) + len(e.Actor.Kind) + len(e.Tenant) + len(e.Type)
+	for _, s := range e.Subjects {
+		size += 20 + len(s.ID) + len(s.Kind)
+	}
+	return size
 }
 
 // appendEnvelope writes the canonical event: the fixed envelope fields in

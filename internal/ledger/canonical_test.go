@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gowebpki/jcs"
 )
@@ -79,4 +80,19 @@ func FuzzCanonicalJSON(f *testing.F) {
 			t.Fatalf("differs from reference JCS\n in  %q\n got %s\nwant %s", in, got, want)
 		}
 	})
+}
+
+// TestEnvelopeSize checks that the envelope's buffer is sized once: the
+// estimate is never short for strings without escapes.
+func TestEnvelopeSize(t *testing.T) {
+	e := MustEvent("inference.response", "tenant-with-a-long-name", Actor{Kind: ActorService, ID: "key:0123456789abcdef"},
+		map[string]any{"status": 200, "latency_us": 1234}, Ref{Kind: "request", ID: "req_0123456789"}, Ref{Kind: "subject", ID: "hmac:abcdef0123456789"})
+	e.Time = time.Date(2026, 11, 22, 4, 5, 6, 123456000, time.UTC)
+	data, err := e.Canonical(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if est := e.envelopeSize(len(e.Body)); est < len(data) || est > len(data)+64 {
+		t.Fatalf("estimated %d bytes for a %d-byte event", est, len(data))
+	}
 }

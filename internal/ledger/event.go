@@ -181,7 +181,7 @@ func (e *Event) Canonical(now time.Time) ([]byte, error) {
 		body = b
 		e.Body = b
 	}
-	data := e.appendEnvelope(make([]byte, 0, 160+len(body)), body)
+	data := e.appendEnvelope(make([]byte, 0, e.envelopeSize(len(body))), body)
 	if len(data) > MaxEventSize {
 		return nil, fmt.Errorf("%w: canonical event is %d bytes, the limit is %d; store large evidence as an artifact and record its digest", ErrInvalidEvent, len(data), MaxEventSize)
 	}
