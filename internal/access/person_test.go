@@ -134,3 +134,63 @@ func TestReviewOwnKeyAsUser(t *testing.T) {
 		t.Fatalf("carol deciding on %s: %v", other, err)
 	}
 }
+
+// versionedStore is a memStore that counts key changes and key reads.
+type versionedStore struct {
+	*memStore
+	version, reads int64
+	versionErr     error
+}
+
+func (v *versionedStore) KeysVersion(context.Context) (int64, error) { return v.version, v.versionErr }
+
+func (v *versionedStore) Key(ctx context.Context, id string) (Key, error) {
+	v.reads++
+	return v.memStore.Key(ctx, id)
+}
+
+func (v *versionedStore) CreateKey(ctx context.Context, k Key) error {
+	v.version++
+	return v.memStore.CreateKey(ctx, k)
+}
+
+func (v *versionedStore) UpdateKey(ctx context.Context, k Key) error {
+	v.version++
+	return v.memStore.UpdateKey(ctx, k)
+}
+
+// TestKeyCache checks that a store with a key version spares the key read
+// while nothing changes, that a change made through another service (as
+// by `attest keys revoke` in another process) takes effect on the next
+// request, and that a version that cannot be read refuses the request.
+func TestKeyCache(t *testing.T) {
+	ctx := context.Background()
+	st := &versionedStore{memStore: newMemStore()}
+	server, cli := NewService(st, &memLog{}), NewService(st, &memLog{})
+	tok, k, err := cli.CreateKey(ctx, admin, KeyRequest{Tenant: "acme", Name: "app", Role: RoleConsumer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := server.Authenticate(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st.reads != 1 {
+		t.Fatalf("%d key reads for three requests, want 1", st.reads)
+	}
+	// A wrong secret for a cached key is still refused.
+	if _, err := server.Authenticate(ctx, tok[:len(tok)-2]+"xx"); !errors.Is(err, ErrUnknownKey) {
+		t.Fatalf("a wrong secret: %v", err)
+	}
+	if _, err := cli.Revoke(ctx, admin, k.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := server.Authenticate(ctx, tok); !errors.Is(err, ErrRevoked) {
+		t.Fatalf("after a revocation elsewhere: %v", err)
+	}
+	st.versionErr = errors.New("database is locked")
+	if _, err := server.Authenticate(ctx, tok); err == nil || errors.Is(err, ErrRevoked) {
+		t.Fatalf("with the version unreadable: %v", err)
+	}
+}

@@ -204,7 +204,12 @@ func TestTileKeyMigration(t *testing.T) {
 		`INSERT INTO old_tiles SELECT level, idx, width, data FROM ledger_tiles`,
 		`DROP TABLE ledger_tiles`,
 		`ALTER TABLE old_tiles RENAME TO ledger_tiles`,
-		`ALTER TABLE api_keys DROP COLUMN owner`, // undo the later 0010 too
+		// Undo the later 0011 and 0010 too.
+		`DROP TRIGGER api_keys_version_insert`,
+		`DROP TRIGGER api_keys_version_update`,
+		`DROP TRIGGER api_keys_version_delete`,
+		`DROP TABLE api_keys_version`,
+		`ALTER TABLE api_keys DROP COLUMN owner`,
 		`DELETE FROM schema_migrations WHERE version >= 9`,
 	} {
 		if _, err := db.Exec(q); err != nil {
