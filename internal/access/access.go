@@ -126,10 +126,9 @@ var (
 
 // Service manages keys and authenticates callers.
 type Service struct {
-	st    Store
-	log   ledger.Appender
-	now   func() time.Time
-	cache keyCache
+	st  Store
+	log ledger.Appender
+	now func() time.Time
 }
 
 // NewService returns a key service that records changes in log.
@@ -177,7 +176,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 	if !ok {
 		return Principal{}, ErrUnauthenticated
 	}
-	k, err := s.key(ctx, id)
+	k, err := s.st.Key(ctx, id)
 	if errors.Is(err, ErrNotFound) {
 		return Principal{}, ErrUnknownKey
 	}

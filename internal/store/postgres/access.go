@@ -8,10 +8,7 @@ import (
 	"github.com/attest-ai/attest/internal/ledger"
 )
 
-var (
-	_ access.Store     = (*Store)(nil)
-	_ access.Versioned = (*Store)(nil)
-)
+var _ access.Store = (*Store)(nil)
 
 const keyCols = `id, tenant, name, role, actor_kind, models, limits, hash, created_by, created_us, expires_us, revoked_us, replaced_by, owner`
 
@@ -33,13 +30,6 @@ func scanKey(sc interface{ Scan(...any) error }) (access.Key, error) {
 	json.Unmarshal([]byte(limits), &k.Limits)
 	k.Created, k.Expires, k.Revoked = fromUS(c), fromUS(e), fromUS(r)
 	return k, nil
-}
-
-// KeysVersion implements access.Versioned.
-func (s *Store) KeysVersion(ctx context.Context) (int64, error) {
-	var n int64
-	err := s.pool.QueryRow(ctx, `SELECT n FROM api_keys_version WHERE id = 1`).Scan(&n)
-	return n, err
 }
 
 // CreateKey implements access.Store.

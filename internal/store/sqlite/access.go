@@ -10,10 +10,7 @@ import (
 	"github.com/attest-ai/attest/internal/ledger"
 )
 
-var (
-	_ access.Store     = (*Store)(nil)
-	_ access.Versioned = (*Store)(nil)
-)
+var _ access.Store = (*Store)(nil)
 
 const keyCols = `id, tenant, name, role, actor_kind, models, limits, hash, created_by, created_us, expires_us, revoked_us, replaced_by, owner`
 
@@ -52,13 +49,6 @@ func (s *Store) Key(ctx context.Context, id string) (access.Key, error) {
 		return k, access.ErrNotFound
 	}
 	return k, err
-}
-
-// KeysVersion implements access.Versioned.
-func (s *Store) KeysVersion(ctx context.Context) (int64, error) {
-	var n int64
-	err := s.verStmt.QueryRowContext(ctx).Scan(&n)
-	return n, err
 }
 
 // Keys implements access.Store.

@@ -50,7 +50,6 @@ type Store struct {
 	hashStmt [2]*sql.Stmt // see LedgerTileHashes
 	commit   *commitStmts
 	keyStmt  *sql.Stmt // authentication reads a key on every request
-	verStmt  *sql.Stmt // or, with its cache, the keys' version
 }
 
 // Open opens or creates the database in dir and applies migrations.
@@ -103,10 +102,6 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 	if s.keyStmt, err = r.PrepareContext(ctx, keyQuery); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("prepare key read: %w", err)
-	}
-	if s.verStmt, err = r.PrepareContext(ctx, `SELECT n FROM api_keys_version WHERE id = 1`); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("prepare key version read: %w", err)
 	}
 	if s.tileStmt, err = r.PrepareContext(ctx, `SELECT width, data FROM ledger_tiles WHERE key = ?`); err != nil {
 		s.Close()
@@ -168,7 +163,7 @@ func (s *Store) Path() string { return s.path }
 
 // Close closes both pools.
 func (s *Store) Close() error {
-	for _, st := range []*sql.Stmt{s.tileStmt, s.hashStmt[0], s.hashStmt[1], s.keyStmt, s.verStmt} {
+	for _, st := range []*sql.Stmt{s.tileStmt, s.hashStmt[0], s.hashStmt[1], s.keyStmt} {
 		if st != nil {
 			st.Close()
 		}

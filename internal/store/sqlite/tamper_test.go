@@ -204,12 +204,7 @@ func TestTileKeyMigration(t *testing.T) {
 		`INSERT INTO old_tiles SELECT level, idx, width, data FROM ledger_tiles`,
 		`DROP TABLE ledger_tiles`,
 		`ALTER TABLE old_tiles RENAME TO ledger_tiles`,
-		// Undo the later 0011 and 0010 too.
-		`DROP TRIGGER api_keys_version_insert`,
-		`DROP TRIGGER api_keys_version_update`,
-		`DROP TRIGGER api_keys_version_delete`,
-		`DROP TABLE api_keys_version`,
-		`ALTER TABLE api_keys DROP COLUMN owner`,
+		`ALTER TABLE api_keys DROP COLUMN owner`, // undo the later 0010 too
 		`DELETE FROM schema_migrations WHERE version >= 9`,
 	} {
 		if _, err := db.Exec(q); err != nil {
