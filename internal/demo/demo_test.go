@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -25,6 +27,24 @@ func TestDemoSeedsOnceAndVerifies(t *testing.T) {
 	var out bytes.Buffer
 	if err := demo.Run(ctx, a.DemoDeps(), &out); err != nil {
 		t.Fatalf("seed: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "12 requests through the gateway") {
+		t.Fatalf("the demo's gateway traffic did not all pass:\n%s", out.String())
+	}
+	// The README's quick start: the demo consumer key, the demo model, a
+	// named end user.
+	token := regexp.MustCompile(`quick start: (atk_\S+)`).FindStringSubmatch(out.String())
+	if token == nil {
+		t.Fatalf("no consumer key printed:\n%s", out.String())
+	}
+	r := httptest.NewRequestWithContext(ctx, "POST", "/v1/chat/completions",
+		strings.NewReader(`{"model":"demo","messages":[{"role":"user","content":"hello"}],"user":"customer-1"}`))
+	r.Header.Set("Authorization", "Bearer "+token[1])
+	r.Header.Set("Content-Type", "application/json")
+	w := httptest.NewRecorder()
+	a.Web.ServeHTTP(w, r)
+	if w.Code != 200 || !strings.Contains(w.Body.String(), "hello") {
+		t.Fatalf("README quick start: %d %s", w.Code, w.Body.String())
 	}
 	size := a.Log.Size()
 	if size < 15 {

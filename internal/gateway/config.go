@@ -134,6 +134,8 @@ type BreakerConfig struct {
 const (
 	DemoProvider = "demo"
 	DemoRoute    = "demo"
+	// DemoRegion is the region of demo providers: in-process.
+	DemoRegion = "local"
 )
 
 // DefaultConfig returns the configuration of a fresh install: the demo
@@ -178,6 +180,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Breaker.ProbeInterval == 0 {
 		c.Breaker.ProbeInterval = 5 * time.Second
+	}
+	for i := range c.Providers {
+		// The demo model runs inside attest, so its data stays local.
+		if p := &c.Providers[i]; p.Kind == provider.KindDemo && p.Region == "" {
+			p.Region = DemoRegion
+		}
 	}
 	for i := range c.Routes {
 		r := &c.Routes[i]
