@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
 	"github.com/attest-ai/attest/internal/access"
 	"github.com/attest-ai/attest/internal/config"
 	"github.com/attest-ai/attest/internal/controls"
@@ -81,6 +83,8 @@ type App struct {
 	Web      *web.Server
 	// gatewayCfg is the gateway section, decoded once at start.
 	gatewayCfg gateway.Config
+	// tracer sends the gateway's spans when gateway.tracing is on.
+	tracer *sdktrace.TracerProvider
 	// guard is the gateway's guard; nil means the no-op guard.
 	guard       gateway.Guard
 	sweepLimits func(context.Context, time.Time) (int64, error)
@@ -199,6 +203,15 @@ func Open(ctx context.Context, c config.Config, logger *slog.Logger) (*App, erro
 func (a *App) Close() error {
 	if a.Gateway != nil {
 		a.Gateway.Close()
+	}
+	if a.tracer != nil {
+		// Send the last spans; a collector that is down must not hold
+		// the shutdown.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := a.tracer.Shutdown(ctx); err != nil {
+			a.Logger.Warn("flush traces", "err", err)
+		}
+		cancel()
 	}
 	if a.Log != nil {
 		a.Log.Close()

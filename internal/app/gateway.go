@@ -157,6 +157,12 @@ func (a *App) openGateway(ctx context.Context) error {
 		Registry: a.Registry, Logger: a.Logger, Guard: guard,
 		Privacy: gatewayPrivacy{a.Privacy}, Models: gatewayModels{a.Models},
 	}
+	if cfg.Tracing {
+		if a.tracer, err = newTracerProvider(ctx); err != nil {
+			return err
+		}
+		d.Tracer = a.tracer
+	}
 	if pg, ok := a.Store.(*postgres.Store); ok {
 		// Limits shared by every replica.
 		lim := postgres.NewLimits(pg.Pool())

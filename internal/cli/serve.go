@@ -44,6 +44,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	config.ApplyGC(c.GCPercent, os.Getenv)
+	app.Version = Version
 	logger := app.NewLogger(c, stderr)
 	a, err := app.Open(ctx, c, logger)
 	if err != nil {

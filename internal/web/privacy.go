@@ -153,6 +153,43 @@ func (s *Server) PrivacyRoutes(p *privacy.Service) {
 		}
 		writeJSON(w, http.StatusOK, pol)
 	}))
+	m.HandleFunc("GET /api/v1/privacy/regions/{tenant}", s.auth(access.PermRead, func(w http.ResponseWriter, r *http.Request) {
+		pr, _ := PrincipalFrom(r.Context())
+		name, ok := s.tenantFor(w, r, pr, r.PathValue("tenant"))
+		if !ok {
+			return
+		}
+		tr, err := p.Regions(r.Context(), name)
+		if s.privacyError(w, r, err) {
+			return
+		}
+		if tr.Allowed == nil {
+			tr.Allowed = []string{}
+		}
+		writeJSON(w, http.StatusOK, tr)
+	}))
+	m.HandleFunc("PUT /api/v1/privacy/regions/{tenant}", s.auth(access.PermCompliance, func(w http.ResponseWriter, r *http.Request) {
+		pr, _ := PrincipalFrom(r.Context())
+		name, ok := s.tenantFor(w, r, pr, r.PathValue("tenant"))
+		if !ok {
+			return
+		}
+		var req struct {
+			Allowed []string `json:"allowed"`
+			Class   string   `json:"class,omitempty"`
+		}
+		if !decodeJSON(w, r, s.d.MaxBodyBytes, &req) {
+			return
+		}
+		tr := privacy.TenantRegions{Tenant: name, Allowed: req.Allowed, Class: privacy.Class(req.Class)}
+		if s.privacyError(w, r, p.SetRegions(r.Context(), pr.Actor(), tr)) {
+			return
+		}
+		if tr.Allowed == nil {
+			tr.Allowed = []string{}
+		}
+		writeJSON(w, http.StatusOK, tr)
+	}))
 	m.HandleFunc("GET /api/v1/privacy/retention/policies", s.auth(access.PermRead, func(w http.ResponseWriter, r *http.Request) {
 		ps, err := p.Policies(r.Context())
 		if s.privacyError(w, r, err) {
