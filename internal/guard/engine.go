@@ -70,6 +70,9 @@ type Engine struct {
 	policy Policy
 	pii    *pii.Guard
 	inj    *injection.Detector
+	// canaryKey derives the day's canary: the policy's hash key, or a
+	// random key of this engine's own when the policy has none.
+	canaryKey []byte
 }
 
 // New builds an engine. It fails if the policy is invalid or an embedded
@@ -79,7 +82,10 @@ func New(p Policy) (*Engine, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	e := &Engine{policy: p}
+	e := &Engine{policy: p, canaryKey: p.HashKey}
+	if len(e.canaryKey) == 0 {
+		e.canaryKey = []byte(output.NewCanary())
+	}
 	if len(p.PII) > 0 {
 		g, err := pii.NewGuard(p.piiPolicy())
 		if err != nil {
@@ -178,7 +184,7 @@ func (e *Engine) CheckRequest(ctx context.Context, parts []Part) (Verdict, *Requ
 	v := res.v
 	copy(req.texts, res.out)
 	if e.policy.Canary {
-		req.canary = output.NewCanary()
+		req.canary = output.DailyCanary(e.canaryKey, time.Now())
 		if i := slices.IndexFunc(parts, func(p Part) bool { return p.Role == "system" || p.Role == "developer" }); i >= 0 {
 			req.texts[i] += "\n\n" + output.CanaryLine(req.canary)
 			req.planted = true

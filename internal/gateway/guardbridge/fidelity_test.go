@@ -204,3 +204,21 @@ func TestCanaryWithoutSystemPrompt(t *testing.T) {
 		})
 	}
 }
+
+// TestCanaryKeepsPromptCacheable checks that two requests with the same
+// system prompt reach the provider with the same system prompt, canary
+// included, so the provider's prompt cache still hits.
+func TestCanaryKeepsPromptCacheable(t *testing.T) {
+	e := newEnv(t, nil)
+	in := userBody("anthropic", "claude", "You help Acme support.", "What is the order status?", "")
+	var systems []string
+	for range 2 {
+		if st, _, body := e.chat("anthropic", in); st != http.StatusOK {
+			t.Fatalf("status %d: %s", st, body)
+		}
+		systems = append(systems, string(members(t, sent(t, e.anthropic))["system"]))
+	}
+	if !strings.Contains(systems[0], "attest-canary-") || systems[0] != systems[1] {
+		t.Fatalf("system prompts differ between requests:\n%s\n%s", systems[0], systems[1])
+	}
+}

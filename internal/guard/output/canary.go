@@ -1,9 +1,12 @@
 package output
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"strings"
+	"time"
 
 	"github.com/attest-ai/attest/internal/guard/norm"
 )
@@ -20,6 +23,19 @@ func NewCanary() string {
 		panic("output: no randomness for canary: " + err.Error()) // crypto/rand does not fail on supported systems
 	}
 	return canaryPrefix + hex.EncodeToString(b[:])
+}
+
+// DailyCanary returns the canary of key for the UTC day of t. A canary
+// that changed with every request would change the system prompt with
+// every request, and providers cache prompts by their exact prefix; one
+// derived from a secret key and the day is as unguessable, is the same
+// on every replica that shares the key, and keeps the prefix cacheable
+// for a day.
+func DailyCanary(key []byte, t time.Time) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("attest canary\x00"))
+	m.Write([]byte(t.UTC().Format(time.DateOnly)))
+	return canaryPrefix + hex.EncodeToString(m.Sum(nil)[:12])
 }
 
 // CanaryLine is the sentence the gateway appends to a system prompt.

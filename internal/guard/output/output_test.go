@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/attest-ai/attest/internal/guard/pii"
 )
@@ -80,6 +81,26 @@ func TestCanary(t *testing.T) {
 	}
 	if Leaked("a perfectly normal answer", c) || Leaked("attest-canary-", c) {
 		t.Error("false leak")
+	}
+}
+
+func TestDailyCanary(t *testing.T) {
+	day := time.Date(2026, 11, 22, 0, 0, 1, 0, time.UTC)
+	a, b := []byte("tenant-a key"), []byte("tenant-b key")
+	c := DailyCanary(a, day)
+	if !strings.HasPrefix(c, canaryPrefix) || len(c) != len(NewCanary()) {
+		t.Fatalf("canary %q", c)
+	}
+	// The same all day, in any time zone the clock reports.
+	late := time.Date(2026, 11, 22, 23, 59, 59, 0, time.UTC).In(time.FixedZone("UTC-8", -8*3600))
+	if DailyCanary(a, late) != c {
+		t.Error("the canary changed within the day")
+	}
+	if DailyCanary(a, day.AddDate(0, 0, 1)) == c || DailyCanary(b, day) == c {
+		t.Error("the canary is the same on another day or for another key")
+	}
+	if !Leaked("the prompt says "+c, c) {
+		t.Error("leak of a daily canary not seen")
 	}
 }
 
