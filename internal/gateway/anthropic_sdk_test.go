@@ -236,3 +236,34 @@ func TestAnthropicSDKErrors(t *testing.T) {
 		t.Errorf("models: %+v %v", page, err)
 	}
 }
+
+// TestAnthropicSDKBetaHeader checks that the beta features an Anthropic
+// client asks for reach Anthropic providers, and no others, and that a
+// malformed header is refused in Anthropic's error shape.
+func TestAnthropicSDKBetaHeader(t *testing.T) {
+	e := newEnv(t)
+	c := e.anthropicClient(keyA)
+	params := anthropic.MessageNewParams{
+		Model: "claude", MaxTokens: 64,
+		Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("hello"))},
+	}
+	const betas = "extended-cache-ttl-2025-04-11, context-1m-2025-08-07"
+	if _, err := c.Messages.New(context.Background(), params, option.WithHeader("anthropic-beta", betas)); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.anthropic.Requests()[0].Header.Get("anthropic-beta"); got != "extended-cache-ttl-2025-04-11,context-1m-2025-08-07" {
+		t.Errorf("anthropic upstream anthropic-beta = %q", got)
+	}
+	params.Model = "gpt"
+	if _, err := c.Messages.New(context.Background(), params, option.WithHeader("anthropic-beta", betas)); err != nil {
+		t.Fatal(err)
+	}
+	if h := e.openai.Requests()[0].Header; h.Get("anthropic-beta") != "" {
+		t.Errorf("an OpenAI upstream got anthropic-beta %q", h.Get("anthropic-beta"))
+	}
+	_, err := c.Messages.New(context.Background(), params, option.WithHeader("anthropic-beta", "x\"; drop"))
+	var ae *anthropic.Error
+	if !errors.As(err, &ae) || ae.StatusCode != http.StatusBadRequest || !strings.Contains(ae.RawJSON(), "anthropic-beta") {
+		t.Fatalf("malformed anthropic-beta: %v", err)
+	}
+}

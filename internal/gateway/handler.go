@@ -230,7 +230,9 @@ func (g *Gateway) serveChat(w http.ResponseWriter, r *http.Request, proto chat.P
 	}
 	var req *chat.Request
 	if proto == chat.Anthropic {
-		req, err = anthropic.DecodeRequest(body)
+		if req, err = anthropic.DecodeRequest(body); err == nil {
+			req.Beta, err = anthropic.BetaFeatures(r.Header.Values("anthropic-beta"))
+		}
 	} else {
 		req, err = openai.DecodeRequest(body)
 	}

@@ -172,3 +172,36 @@ func FuzzDecodeResponse(f *testing.F) {
 		}
 	})
 }
+
+func TestBetaFeatures(t *testing.T) {
+	got, err := BetaFeatures([]string{"a-2025-01-01, b_2.x", "", " c "})
+	if err != nil || strings.Join(got, "|") != "a-2025-01-01|b_2.x|c" {
+		t.Fatalf("BetaFeatures = %v, %v", got, err)
+	}
+	for _, bad := range [][]string{{"x y"}, {"a;b"}, {strings.Repeat("a", 101)}, {strings.Repeat("a,", 33)}} {
+		if _, err := BetaFeatures(bad); err == nil {
+			t.Errorf("BetaFeatures(%q) accepted", bad)
+		}
+	}
+}
+
+// FuzzBetaFeatures checks that whatever the header holds, only feature
+// names pass: no separators, spaces or control characters.
+func FuzzBetaFeatures(f *testing.F) {
+	f.Add("extended-cache-ttl-2025-04-11,context-1m-2025-08-07")
+	f.Add("a\r\nX-Injected: 1")
+	f.Fuzz(func(t *testing.T, h string) {
+		got, err := BetaFeatures([]string{h})
+		if err != nil {
+			return
+		}
+		if len(got) > maxBetas {
+			t.Fatalf("%d features", len(got))
+		}
+		for _, g := range got {
+			if g == "" || strings.ContainsAny(g, ", \t\r\n;:\"") {
+				t.Fatalf("feature %q passed", g)
+			}
+		}
+	})
+}

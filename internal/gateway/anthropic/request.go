@@ -519,3 +519,32 @@ func encodeMessages(msgs []chat.Message) []map[string]any {
 	}
 	return out
 }
+
+// maxBetas bounds the beta features one request may name.
+const maxBetas = 32
+
+// BetaFeatures reads anthropic-beta header values: comma-separated feature
+// names such as "extended-cache-ttl-2025-04-11". A name outside letters,
+// digits, '-', '_' and '.' is refused, so that nothing but feature names
+// is passed on to a provider.
+func BetaFeatures(values []string) ([]string, error) {
+	var out []string
+	for _, v := range values {
+		for _, f := range strings.Split(v, ",") {
+			f = strings.TrimSpace(f)
+			if f == "" {
+				continue
+			}
+			if len(f) > 100 || strings.IndexFunc(f, func(r rune) bool {
+				return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.')
+			}) >= 0 {
+				return nil, chat.BadRequest("anthropic-beta", "the anthropic-beta header must list beta feature names such as extended-cache-ttl-2025-04-11, separated by commas")
+			}
+			out = append(out, f)
+		}
+	}
+	if len(out) > maxBetas {
+		return nil, chat.BadRequest("anthropic-beta", "the anthropic-beta header names more than %d features", maxBetas)
+	}
+	return out, nil
+}

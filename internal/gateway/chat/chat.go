@@ -76,6 +76,10 @@ type Request struct {
 	// SystemLine is text the guards added to the system prompt (a canary);
 	// System already ends with it.
 	SystemLine string
+	// Beta lists the Anthropic beta features the client asked for (the
+	// anthropic-beta header). They reach Anthropic providers only, and
+	// only with a request of the Anthropic protocol.
+	Beta []string
 	// Joined says some text of this form joins several strings of Raw
 	// (two system messages, say), so rewrites cannot be put back in place.
 	Joined bool

@@ -60,7 +60,7 @@ func (p *Anthropic) Name() string { return p.name }
 // Kind implements Provider.
 func (p *Anthropic) Kind() string { return KindAnthropic }
 
-func (p *Anthropic) do(ctx context.Context, method, path string, body []byte, stream bool) (*http.Response, error) {
+func (p *Anthropic) do(ctx context.Context, method, path string, body []byte, stream bool, beta []string) (*http.Response, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -76,6 +76,9 @@ func (p *Anthropic) do(ctx context.Context, method, path string, body []byte, st
 		req.Header.Set("Accept", "text/event-stream")
 	}
 	req.Header.Set("anthropic-version", p.version)
+	if len(beta) > 0 {
+		req.Header.Set("anthropic-beta", strings.Join(beta, ","))
+	}
 	if k := p.key(); k != "" {
 		req.Header.Set("x-api-key", k)
 	}
@@ -105,7 +108,13 @@ func (p *Anthropic) Chat(ctx context.Context, req *chat.Request, model string) (
 	if err != nil {
 		return nil, &Error{Provider: p.name, Final: true, Err: err}
 	}
-	resp, err := p.do(ctx, http.MethodPost, "/v1/messages", body, req.Stream)
+	var beta []string
+	if req.Source == chat.Anthropic {
+		// Beta features are the client's request of Anthropic; a request
+		// translated from OpenAI asked for none.
+		beta = req.Beta
+	}
+	resp, err := p.do(ctx, http.MethodPost, "/v1/messages", body, req.Stream, beta)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +148,7 @@ func (p *Anthropic) Embed(context.Context, *chat.EmbedRequest, string) (*chat.Em
 
 // Probe implements Provider by listing models.
 func (p *Anthropic) Probe(ctx context.Context) error {
-	resp, err := p.do(ctx, http.MethodGet, "/v1/models", nil, false)
+	resp, err := p.do(ctx, http.MethodGet, "/v1/models", nil, false, nil)
 	if err != nil {
 		return err
 	}
