@@ -187,9 +187,14 @@ func TestEmptyStatesNameWhatToConfigure(t *testing.T) {
 		}
 		mustContain(t, body, "Not configured", want)
 	}
-	// Keys come from the access service and work without the gateway.
+	// Keys come from the access service and work without the gateway; a
+	// human key shows whose it is.
+	if _, _, err := e.access.CreateKey(context.Background(), access.Principal{ID: "t", Kind: "cli", Tenant: "default", Role: access.RoleAdmin, ActorKind: ledger.ActorHuman},
+		access.KeyRequest{Tenant: "default", Name: "bob-laptop", Role: access.RoleApprover, ActorKind: ledger.ActorHuman, Owner: "bob"}); err != nil {
+		t.Fatal(err)
+	}
 	_, body := b.get("/gateway")
-	mustContain(t, body, "API keys", "admin")
+	mustContain(t, body, "API keys", "admin", "owned by bob")
 }
 
 func TestRoleGates(t *testing.T) {
