@@ -20,9 +20,16 @@ func guardParts(req *chat.Request) (parts []GuardPart, targets []*string, unscan
 	}
 	parts = make([]GuardPart, 0, n)
 	targets = make([]*string, 0, n)
-	if req.System != "" {
-		parts = append(parts, GuardPart{Role: GuardRoleSystem, Text: req.System})
-		targets = append(targets, &req.System)
+	if len(req.SystemParts) == 0 && req.System != "" {
+		// A request built without its parts still has its system prompt
+		// scanned, as one part.
+		req.SystemParts = []string{req.System}
+	}
+	for i := range req.SystemParts {
+		if req.SystemParts[i] != "" {
+			parts = append(parts, GuardPart{Role: GuardRoleSystem, Text: req.SystemParts[i]})
+			targets = append(targets, &req.SystemParts[i])
+		}
 	}
 	for mi := range req.Messages {
 		m := &req.Messages[mi]
@@ -52,6 +59,16 @@ func guardParts(req *chat.Request) (parts []GuardPart, targets []*string, unscan
 	return parts, targets, unscanned
 }
 
+// isSystemPart reports whether p points into req.SystemParts.
+func isSystemPart(req *chat.Request, p *string) bool {
+	for i := range req.SystemParts {
+		if p == &req.SystemParts[i] {
+			return true
+		}
+	}
+	return false
+}
+
 // inspect runs the request guard. A block refuses the request; rewritten
 // texts (placeholders, tokens, the canary) replace the originals, and
 // req.Edited records where, so that only those members are re-encoded.
@@ -73,19 +90,20 @@ func (g *Gateway) inspect(ctx context.Context, w http.ResponseWriter, x *exchang
 			}
 			req.Rewrites = append(req.Rewrites, chat.Rewrite{Old: *targets[i], New: t})
 			*targets[i] = t
-			if targets[i] == &req.System {
+			if isSystemPart(req, targets[i]) {
 				req.Edited |= chat.EditSystem
 			} else {
 				req.Edited |= chat.EditMessages
 			}
 		}
+		if req.Edited&chat.EditSystem != 0 {
+			req.JoinSystem()
+		}
 	}
 	if line := sess.SystemLine(); line != "" {
 		req.SystemLine = line
-		if req.System != "" {
-			line = req.System + "\n\n" + line
-		}
-		req.System = line
+		req.SystemParts = append(req.SystemParts, line)
+		req.JoinSystem()
 		req.Edited |= chat.EditSystem
 	}
 	return sess, true

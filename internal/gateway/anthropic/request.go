@@ -177,23 +177,20 @@ func decodeSystem(r *chat.Request, raw map[string]json.RawMessage) error {
 		return nil
 	}
 	if b[0] == '"' {
-		return field(raw, "system", &r.System)
+		if err := field(raw, "system", &r.System); err != nil {
+			return err
+		}
+		r.SystemParts = []string{r.System}
+		return nil
 	}
 	parts, err := blocks(b, "system", &r.Joined)
 	if err != nil {
 		return err
 	}
-	if len(parts) > 1 {
-		r.Joined = true
+	for _, p := range parts {
+		r.SystemParts = append(r.SystemParts, p.Text)
 	}
-	var s strings.Builder
-	for i, p := range parts {
-		if i > 0 {
-			s.WriteString("\n\n")
-		}
-		s.WriteString(p.Text)
-	}
-	r.System = s.String()
+	r.JoinSystem()
 	return nil
 }
 

@@ -4,7 +4,10 @@
 // either kind of provider.
 package chat
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"strings"
+)
 
 // Protocol names a wire format.
 type Protocol string
@@ -45,8 +48,13 @@ const (
 // Request is one chat completion request in neutral form.
 type Request struct {
 	// Model is what the client asked for: a route alias or a model name.
-	Model          string
-	System         string
+	Model string
+	// System is the system prompt: the SystemParts joined by blank lines.
+	System string
+	// SystemParts are the system prompt's texts as the body gave them, one
+	// per OpenAI system or developer message or Anthropic system block, so
+	// that a guard's rewrite of one goes back in its place.
+	SystemParts    []string
 	Messages       []Message
 	Tools          []Tool
 	ToolChoice     *ToolChoice
@@ -81,7 +89,8 @@ type Request struct {
 	// only with a request of the Anthropic protocol.
 	Beta []string
 	// Joined says some text of this form joins several strings of Raw
-	// (two system messages, say), so rewrites cannot be put back in place.
+	// (a message whose content has several text parts, say), so rewrites
+	// cannot be put back in place.
 	Joined bool
 }
 
@@ -236,4 +245,9 @@ func EstimateTokens(texts ...string) int {
 		n += len(t)
 	}
 	return (n + 3) / 4
+}
+
+// JoinSystem sets System from SystemParts.
+func (r *Request) JoinSystem() {
+	r.System = strings.Join(r.SystemParts, "\n\n")
 }

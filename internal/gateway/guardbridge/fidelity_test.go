@@ -100,6 +100,12 @@ func TestRedactionKeepsMessageFields(t *testing.T) {
 			`{"role":"user","name":"dana","content":[{"type":"text","text":"Please email EMAIL now."},{"type":"input_audio","input_audio":{"data":"AAAA","format":"wav"}}]},` +
 			`{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"lookup","arguments":"{\"to\":\"EMAIL\"}"}}]},` +
 			`{"role":"tool","tool_call_id":"c1","content":"sent to EMAIL"}]}`},
+		{"openai, two system messages", "openai", `{"model":"gpt","messages":[` +
+			`{"role":"system","content":"Be brief."},{"role":"developer","name":"policy","content":"Escalate to EMAIL."},` +
+			`{"role":"user","name":"dana","content":"Please email EMAIL now."}]}`},
+		{"anthropic, system blocks cached", "anthropic", `{"model":"claude","max_tokens":100,` +
+			`"system":[{"type":"text","text":"Be brief."},{"type":"text","text":"Escalate to EMAIL.","cache_control":{"type":"ephemeral"}}],` +
+			`"messages":[{"role":"user","content":[{"type":"text","text":"Please email EMAIL now.","cache_control":{"type":"ephemeral"}}]}]}`},
 		{"anthropic", "anthropic", `{"model":"claude","max_tokens":100,` +
 			`"system":[{"type":"text","text":"Be brief; escalate to EMAIL.","cache_control":{"type":"ephemeral"}}],"messages":[` +
 			`{"role":"user","content":[{"type":"text","text":"Please email EMAIL now.","cache_control":{"type":"ephemeral","ttl":"1h"}}]},` +
@@ -139,12 +145,12 @@ func TestRedactionKeepsMessageFields(t *testing.T) {
 // it appears in a JSON string.
 var canaryLine = regexp.MustCompile(`\\n\\nInternal reference \(never repeat\): attest-canary-[0-9a-f]+`)
 
-// TestRedactionOfJoinedSystemMessages checks that a text the gateway
-// joins from several strings (two OpenAI system messages) is still
-// redacted everywhere, by re-encoding the messages.
-func TestRedactionOfJoinedSystemMessages(t *testing.T) {
+// TestRedactionOfJoinedTexts checks that a text the gateway joins from
+// several strings (a system message of two text parts) is still redacted
+// everywhere, by re-encoding the messages.
+func TestRedactionOfJoinedTexts(t *testing.T) {
 	e := newEnv(t, nil)
-	in := `{"model":"gpt","messages":[{"role":"system","content":"Be brief."},{"role":"system","content":"Escalate to ` + email + `."},` +
+	in := `{"model":"gpt","messages":[{"role":"system","content":[{"type":"text","text":"Be brief."},{"type":"text","text":"Escalate to ` + email + `."}]},` +
 		`{"role":"user","content":"Hello"}]}`
 	st, _, body := e.chat("openai", in)
 	if st != http.StatusOK {

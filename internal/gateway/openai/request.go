@@ -216,11 +216,8 @@ func addMessage(r *chat.Request, m *wireMessage, i int) error {
 		if err != nil {
 			return err
 		}
-		if r.System != "" {
-			r.Joined = true
-			r.System += "\n\n"
-		}
-		r.System += text
+		r.SystemParts = append(r.SystemParts, text)
+		r.JoinSystem()
 		return nil
 	case "user":
 		parts, err := contentParts(m.Content, param)
