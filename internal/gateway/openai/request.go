@@ -527,10 +527,27 @@ func forward(r *chat.Request, model string) ([]byte, bool) {
 		n++
 	}
 	if r.Stream {
-		set[n] = chat.Member{Name: "stream_options", Value: []byte(`{"include_usage":true}`)}
+		set[n] = chat.Member{Name: "stream_options", Value: streamOptions(r.Raw)}
 		n++
 	}
 	return chat.RewriteModel(r.Raw, model, set[:n]...)
+}
+
+// streamOptions returns the client's stream_options with include_usage
+// on, which the gateway needs for the audit entry's token counts; the
+// client's other options (include_obfuscation, say) are kept.
+func streamOptions(raw []byte) []byte {
+	v, ok := chat.MemberValue(raw, "stream_options")
+	var opts map[string]json.RawMessage
+	if !ok || json.Unmarshal(v, &opts) != nil || opts == nil {
+		return []byte(`{"include_usage":true}`)
+	}
+	opts["include_usage"] = json.RawMessage("true")
+	b, err := json.Marshal(opts)
+	if err != nil {
+		return []byte(`{"include_usage":true}`)
+	}
+	return b
 }
 
 // editInPlace puts the guards' rewrites back into the messages as
