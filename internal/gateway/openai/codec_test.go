@@ -221,7 +221,7 @@ func TestStreamOptionsKeepClientOptions(t *testing.T) {
 	for raw, want := range map[string]string{
 		`{"model":"m","stream":true}`: `{"include_usage":true}`,
 		`{"model":"m","stream":true,"stream_options":{"include_usage":false,"include_obfuscation":false}}`: `{"include_obfuscation":false,"include_usage":true}`,
-		`{"model":"m","stream":true,"stream_options":null}`:                                              `{"include_usage":true}`,
+		`{"model":"m","stream":true,"stream_options":null}`:                                                `{"include_usage":true}`,
 	} {
 		if got := string(streamOptions([]byte(raw))); got != want {
 			t.Errorf("streamOptions(%s) = %s, want %s", raw, got, want)
