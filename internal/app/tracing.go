@@ -10,7 +10,9 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.41.0"
 )
 
-// Version is the attest version reported in traces; the CLI sets it.
+// Version is attest's version, set at build time with
+// -ldflags "-X github.com/attest-ai/attest/internal/app.Version=v1.2.3";
+// `attest version`, the start-up line and traces report it.
 var Version = "dev"
 
 // newTracerProvider returns the tracer provider of the gateway's

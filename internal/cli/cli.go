@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"golang.org/x/term"
+
+	"github.com/attest-ai/attest/internal/app"
 )
 
 // Func runs a command with its arguments (after the command words).
@@ -30,9 +32,6 @@ func Register(name, summary string, run Func) {
 	commands[name] = command{summary: summary, run: run}
 }
 
-// Version is set at build time with -ldflags "-X .../cli.Version=v1.2.3".
-var Version = "dev"
-
 // errUsage marks errors whose message already says how to call the command.
 var errUsage = errors.New("usage")
 
@@ -43,7 +42,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	if args[0] == "version" || args[0] == "--version" {
-		fmt.Fprintln(stdout, "attest", Version)
+		fmt.Fprintln(stdout, "attest", app.Version)
 		return 0
 	}
 	c, ok := commands[args[0]]

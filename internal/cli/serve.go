@@ -44,7 +44,6 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	config.ApplyGC(c.GCPercent, os.Getenv)
-	app.Version = Version
 	logger := app.NewLogger(c, stderr)
 	a, err := app.Open(ctx, c, logger)
 	if err != nil {
@@ -67,6 +66,6 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if c.Database != "" {
 		store = "PostgreSQL"
 	}
-	fmt.Fprintf(stdout, "attest %s listening on http://%s (%s); ledger key %s\n", Version, l.Addr(), store, a.VKey)
+	fmt.Fprintf(stdout, "attest %s listening on http://%s (%s); ledger key %s\n", app.Version, l.Addr(), store, a.VKey)
 	return a.Serve(ctx, l)
 }

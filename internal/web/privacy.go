@@ -163,9 +163,7 @@ func (s *Server) PrivacyRoutes(p *privacy.Service) {
 		if s.privacyError(w, r, err) {
 			return
 		}
-		if tr.Allowed == nil {
-			tr.Allowed = []string{}
-		}
+		tr.Allowed = nonNil(tr.Allowed)
 		writeJSON(w, http.StatusOK, tr)
 	}))
 	m.HandleFunc("PUT /api/v1/privacy/regions/{tenant}", s.auth(access.PermCompliance, func(w http.ResponseWriter, r *http.Request) {
@@ -185,9 +183,7 @@ func (s *Server) PrivacyRoutes(p *privacy.Service) {
 		if s.privacyError(w, r, p.SetRegions(r.Context(), pr.Actor(), tr)) {
 			return
 		}
-		if tr.Allowed == nil {
-			tr.Allowed = []string{}
-		}
+		tr.Allowed = nonNil(tr.Allowed)
 		writeJSON(w, http.StatusOK, tr)
 	}))
 	m.HandleFunc("GET /api/v1/privacy/retention/policies", s.auth(access.PermRead, func(w http.ResponseWriter, r *http.Request) {

@@ -411,8 +411,8 @@ func forward(r *chat.Request, model string) ([]byte, bool) {
 
 // editInPlace puts the guards' rewrites back into the system prompt and
 // messages as received, keeping every field the neutral form does not
-// model (cache_control, say), with a guard's system line appended to the
-// system prompt. It returns the members to replace, or false when that
+// model (cache_control, say), with a guard's system line as the system
+// prompt of a request that had none. It returns the members to replace, or false when that
 // cannot be done and they must be re-encoded.
 func editInPlace(r *chat.Request) ([]chat.Member, bool) {
 	msgs, ed, ok := chat.EditInPlace(r)
@@ -431,27 +431,10 @@ func editInPlace(r *chat.Request) ([]chat.Member, bool) {
 		return nil, false
 	}
 	if r.SystemLine != "" {
-		switch {
-		case len(sys) == 0:
-			sys = chat.AppendString(nil, r.SystemLine)
-		case sys[0] == '"':
-			var s string
-			if json.Unmarshal(sys, &s) != nil {
-				return nil, false
-			}
-			sys = chat.AppendString(nil, s+"\n\n"+r.SystemLine)
-		case sys[0] == '[' && sys[len(sys)-1] == ']':
-			block := chat.AppendString([]byte(`{"type":"text","text":`), r.SystemLine)
-			block = append(block, '}')
-			inner := bytes.TrimSpace(sys[1 : len(sys)-1])
-			out := append([]byte{'['}, inner...)
-			if len(inner) > 0 {
-				out = append(out, ',')
-			}
-			sys = append(append(out, block...), ']')
-		default:
-			return nil, false
-		}
+		// The guards add a line only to a request whose system prompt has
+		// no text (they plant it in the first system text otherwise), so
+		// the line is the whole system prompt.
+		sys = chat.AppendString(nil, r.SystemLine)
 	}
 	if sys != nil && !bytes.Equal(sys, bytes.TrimSpace(orig)) {
 		set = append(set, chat.Member{Name: "system", Value: sys})

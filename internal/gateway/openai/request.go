@@ -112,6 +112,7 @@ func DecodeRequest(body []byte) (*chat.Request, error) {
 			return nil, err
 		}
 	}
+	r.JoinSystem()
 	if err := decodeTools(r, &w); err != nil {
 		return nil, err
 	}
@@ -217,7 +218,6 @@ func addMessage(r *chat.Request, m *wireMessage, i int) error {
 			return err
 		}
 		r.SystemParts = append(r.SystemParts, text)
-		r.JoinSystem()
 		return nil
 	case "user":
 		parts, err := contentParts(m.Content, param)
@@ -537,17 +537,20 @@ func forward(r *chat.Request, model string) ([]byte, bool) {
 // on, which the gateway needs for the audit entry's token counts; the
 // client's other options (include_obfuscation, say) are kept.
 func streamOptions(raw []byte) []byte {
+	usage := []byte(`{"include_usage":true}`)
+	if !bytes.Contains(raw, []byte("stream_options")) {
+		return usage // most streams: no scan of the body
+	}
 	v, ok := chat.MemberValue(raw, "stream_options")
 	var opts map[string]json.RawMessage
 	if !ok || json.Unmarshal(v, &opts) != nil || opts == nil {
-		return []byte(`{"include_usage":true}`)
+		return usage
 	}
 	opts["include_usage"] = json.RawMessage("true")
-	b, err := json.Marshal(opts)
-	if err != nil {
-		return []byte(`{"include_usage":true}`)
+	if b, err := json.Marshal(opts); err == nil {
+		return b
 	}
-	return b
+	return usage
 }
 
 // editInPlace puts the guards' rewrites back into the messages as
