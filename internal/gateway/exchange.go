@@ -11,16 +11,19 @@ import (
 	"time"
 
 	"github.com/attest-ai/attest/internal/gateway/chat"
+	"github.com/attest-ai/attest/internal/gateway/responses"
 	"github.com/attest-ai/attest/internal/ledger"
 	"github.com/attest-ai/attest/internal/limits"
 )
 
 // API names used in audit entries, metrics and logs.
 const (
-	apiChat       = "openai.chat_completions"
-	apiMessages   = "anthropic.messages"
-	apiEmbeddings = "openai.embeddings"
-	apiModels     = "models"
+	apiChat        = "openai.chat_completions"
+	apiResponses   = "openai.responses"
+	apiMessages    = "anthropic.messages"
+	apiCountTokens = "anthropic.count_tokens"
+	apiEmbeddings  = "openai.embeddings"
+	apiModels      = "models"
 )
 
 // exchange is everything the gateway tracks about one request. It holds
@@ -35,6 +38,9 @@ type exchange struct {
 	policy Policy
 	route  string
 	stream bool
+	// echo is what a Responses API answer repeats of its request; nil
+	// for the other APIs.
+	echo *responses.Echo
 
 	messages, inputs, tools int
 	promptBytes, estTokens  int
@@ -94,6 +100,12 @@ func newIDPrefix() string {
 	b := make([]byte, 6)
 	rand.Read(b)
 	return "req_" + hex.EncodeToString(b)
+}
+
+// responsesMeta names and dates the response object of a Responses API
+// request after the request itself, so its id leads to the audit entries.
+func (x *exchange) responsesMeta() responses.Meta {
+	return responses.Meta{ID: "resp_" + strings.TrimPrefix(x.id, "req_"), Created: x.start.Unix(), Echo: x.echo}
 }
 
 // newRequestID returns a process-unique request id without a system call.

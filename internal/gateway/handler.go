@@ -20,6 +20,7 @@ import (
 	"github.com/attest-ai/attest/internal/gateway/chat"
 	"github.com/attest-ai/attest/internal/gateway/openai"
 	"github.com/attest-ai/attest/internal/gateway/provider"
+	"github.com/attest-ai/attest/internal/gateway/responses"
 	"github.com/attest-ai/attest/internal/ledger"
 	"github.com/attest-ai/attest/internal/limits"
 )
@@ -33,9 +34,18 @@ func (g *Gateway) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/chat/completions", func(w http.ResponseWriter, r *http.Request) {
 		g.serveChat(w, r, chat.OpenAI)
 	})
+	mux.HandleFunc("POST /v1/responses", func(w http.ResponseWriter, r *http.Request) {
+		g.serveChat(w, r, chat.Responses)
+	})
+	// Retrieving, listing the input of, cancelling and deleting a stored
+	// response all meet the same answer: there is none.
+	mux.HandleFunc("GET /v1/responses/{id...}", g.serveStoredResponse)
+	mux.HandleFunc("POST /v1/responses/{id}/cancel", g.serveStoredResponse)
+	mux.HandleFunc("DELETE /v1/responses/{id}", g.serveStoredResponse)
 	mux.HandleFunc("POST /v1/messages", func(w http.ResponseWriter, r *http.Request) {
 		g.serveChat(w, r, chat.Anthropic)
 	})
+	mux.HandleFunc("POST /v1/messages/count_tokens", g.serveCountTokens)
 	mux.HandleFunc("POST /v1/embeddings", g.serveEmbeddings)
 	mux.HandleFunc("GET /v1/models", g.serveModels)
 	mux.HandleFunc("GET /v1/models/{model...}", g.serveModel)
@@ -135,8 +145,7 @@ func (g *Gateway) refuse(w http.ResponseWriter, x *exchange, reason string, e *c
 // routed: role, tenant policy, abuse throttling and limits.
 func (g *Gateway) admit(ctx context.Context, w http.ResponseWriter, x *exchange) bool {
 	if !inferenceRoles[x.caller.Role] {
-		g.refuse(w, x, "role", &chat.Error{Status: http.StatusForbidden, Kind: chat.KindPermission, Code: "role_not_allowed",
-			Message: "keys with the " + x.caller.Role + " role cannot call models; use a consumer key"})
+		g.refuse(w, x, "role", roleNotAllowed(x.caller.Role))
 		return false
 	}
 	if throttled, wait := g.detector.Throttled(x.caller.KeyID, g.now()); throttled {
@@ -147,7 +156,18 @@ func (g *Gateway) admit(ctx context.Context, w http.ResponseWriter, x *exchange)
 		return false
 	}
 	scopes := []limits.Scope{{Kind: "key", ID: x.caller.KeyID, Limits: x.caller.Limits}, {Kind: "tenant", ID: x.caller.Tenant, Limits: x.policy.Limits}}
-	d, t, err := g.limiter.Admit(ctx, scopes, int64(x.estTokens))
+	return g.applyLimits(ctx, w, x, scopes, int64(x.estTokens))
+}
+
+func roleNotAllowed(role string) *chat.Error {
+	return &chat.Error{Status: http.StatusForbidden, Kind: chat.KindPermission, Code: "role_not_allowed",
+		Message: "keys with the " + role + " role cannot call models; use a consumer key"}
+}
+
+// applyLimits counts the request and its estimated tokens against the
+// limits of scopes, and refuses it when one is used up.
+func (g *Gateway) applyLimits(ctx context.Context, w http.ResponseWriter, x *exchange, scopes []limits.Scope, tokens int64) bool {
+	d, t, err := g.limiter.Admit(ctx, scopes, tokens)
 	if err != nil {
 		g.log.Error("check limits", "request_id", x.id, "err", err)
 		g.writeError(w, x, &chat.Error{Status: http.StatusServiceUnavailable, Kind: chat.KindUnavailable, Code: "limits_unavailable",
@@ -205,12 +225,10 @@ func (g *Gateway) policyFor(ctx context.Context, w http.ResponseWriter, x *excha
 	return true
 }
 
+var chatAPIs = map[chat.Protocol]string{chat.OpenAI: apiChat, chat.Responses: apiResponses, chat.Anthropic: apiMessages}
+
 func (g *Gateway) serveChat(w http.ResponseWriter, r *http.Request, proto chat.Protocol) {
-	api := apiChat
-	if proto == chat.Anthropic {
-		api = apiMessages
-	}
-	x := g.begin(w, r, api, proto)
+	x := g.begin(w, r, chatAPIs[proto], proto)
 	defer g.finish(x)
 	caller, err := g.authenticate(r)
 	if err != nil {
@@ -229,11 +247,14 @@ func (g *Gateway) serveChat(w http.ResponseWriter, r *http.Request, proto chat.P
 		return
 	}
 	var req *chat.Request
-	if proto == chat.Anthropic {
+	switch proto {
+	case chat.Anthropic:
 		if req, err = anthropic.DecodeRequest(body); err == nil {
 			req.Beta, err = anthropic.BetaFeatures(r.Header.Values("anthropic-beta"))
 		}
-	} else {
+	case chat.Responses:
+		req, x.echo, err = responses.DecodeRequest(body)
+	default:
 		req, err = openai.DecodeRequest(body)
 	}
 	if err != nil {
@@ -481,9 +502,12 @@ func (g *Gateway) writeResponse(w http.ResponseWriter, x *exchange, s *served) {
 	}
 	body := raw
 	if body == nil {
-		if x.proto == chat.Anthropic {
+		switch x.proto {
+		case chat.Anthropic:
 			body = anthropic.EncodeResponse(resp)
-		} else {
+		case chat.Responses:
+			body = responses.EncodeResponse(resp, x.responsesMeta())
+		default:
 			body = openai.EncodeResponse(resp)
 		}
 	}
@@ -517,9 +541,13 @@ func (g *Gateway) writeStream(ctx context.Context, w http.ResponseWriter, r *htt
 	defer stream.Close()
 	var enc streamEncoder
 	var encodeErr func([]byte, *chat.Error) []byte
-	if x.proto == chat.Anthropic {
+	switch x.proto {
+	case chat.Anthropic:
 		enc, encodeErr = &anthropic.StreamEncoder{}, anthropic.EncodeStreamError
-	} else {
+	case chat.Responses:
+		re := &responses.StreamEncoder{Meta: x.responsesMeta()}
+		enc, encodeErr = re, re.EncodeError
+	default:
 		enc, encodeErr = &openai.StreamEncoder{IncludeUsage: req.IncludeUsage, Created: g.now().Unix()}, openai.EncodeStreamError
 	}
 	g.startResponseCapture(x)

@@ -205,3 +205,24 @@ func FuzzBetaFeatures(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodeCountRequest checks that a token count needs no max_tokens,
+// which a Messages request must have, and is otherwise read alike.
+func TestDecodeCountRequest(t *testing.T) {
+	body := []byte(`{"model":"claude","system":"s","messages":[{"role":"user","content":"hi"}],"tools":[{"name":"f","input_schema":{"type":"object"}}]}`)
+	if _, err := DecodeRequest(body); err == nil {
+		t.Error("a Messages request without max_tokens was accepted")
+	}
+	r, err := DecodeCountRequest(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Model != "claude" || r.System != "s" || len(r.Messages) != 1 || len(r.Tools) != 1 {
+		t.Errorf("decoded %+v", r)
+	}
+	for _, bad := range []string{`{"model":"claude"}`, `{"messages":[{"role":"user","content":"hi"}]}`, `{"model":"claude","max_tokens":"x","messages":[{"role":"user","content":"hi"}]}`} {
+		if _, err := DecodeCountRequest([]byte(bad)); err == nil {
+			t.Errorf("%s was accepted", bad)
+		}
+	}
+}

@@ -54,6 +54,16 @@ type wireTool struct {
 // DecodeRequest parses a Messages API request body. Errors are *chat.Error
 // values that never quote content.
 func DecodeRequest(body []byte) (*chat.Request, error) {
+	return decodeRequest(body, true)
+}
+
+// DecodeCountRequest parses the body of a token count request: a Messages
+// request that needs no max_tokens, since nothing is generated.
+func DecodeCountRequest(body []byte) (*chat.Request, error) {
+	return decodeRequest(body, false)
+}
+
+func decodeRequest(body []byte, needMax bool) (*chat.Request, error) {
 	raw, err := decodeObject(body)
 	if err != nil {
 		return nil, err
@@ -65,13 +75,13 @@ func DecodeRequest(body []byte) (*chat.Request, error) {
 	if r.Model == "" {
 		return nil, chat.BadRequest("model", "model: field required")
 	}
-	if _, ok := raw["max_tokens"]; !ok {
+	if _, ok := raw["max_tokens"]; !ok && needMax {
 		return nil, chat.BadRequest("max_tokens", "max_tokens: field required")
 	}
 	if err := field(raw, "max_tokens", &r.MaxTokens); err != nil {
 		return nil, err
 	}
-	if r.MaxTokens < 1 {
+	if r.MaxTokens < 1 && needMax {
 		return nil, chat.BadRequest("max_tokens", "max_tokens: must be at least 1")
 	}
 	if err := decodeSystem(r, raw); err != nil {

@@ -1,7 +1,7 @@
 // Package chat holds the gateway's neutral form of a chat request, its
-// answer and its stream events. The OpenAI and Anthropic codecs translate
-// their wire formats to and from this form, so either client can reach
-// either kind of provider.
+// answer and its stream events. The OpenAI, Anthropic and Responses codecs
+// translate their wire formats to and from this form, so any client can
+// reach any kind of provider.
 package chat
 
 import (
@@ -12,10 +12,13 @@ import (
 // Protocol names a wire format.
 type Protocol string
 
-// The two wire formats the gateway speaks.
+// The wire formats the gateway speaks. Responses, OpenAI's Responses API,
+// is spoken to clients only: no provider is called in it, so its requests
+// are always translated.
 const (
 	OpenAI    Protocol = "openai"
 	Anthropic Protocol = "anthropic"
+	Responses Protocol = "responses"
 )
 
 // Roles of a message. Tool results travel in their own parts, so a neutral
