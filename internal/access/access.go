@@ -371,6 +371,9 @@ func (s *Service) Keys(ctx context.Context, by Principal, tenant string) ([]Key,
 	return s.st.Keys(ctx, tenant)
 }
 
+// BootstrapLimits are the gateway limits of the first admin key.
+var BootstrapLimits = Limits{RPM: 60, TPM: 100_000, DailyTokens: 1_000_000}
+
 // Bootstrap creates the first admin key if no key exists yet. It returns
 // the token only when it created one.
 func (s *Service) Bootstrap(ctx context.Context, tenant string) (string, error) {
@@ -382,6 +385,9 @@ func (s *Service) Bootstrap(ctx context.Context, tenant string) (string, error) 
 		return "", nil
 	}
 	system := Principal{ID: "bootstrap", Kind: "system", Tenant: tenant, Role: RoleAdmin, ActorKind: ledger.ActorService}
-	token, _, err := s.CreateKey(ctx, system, KeyRequest{Tenant: tenant, Name: "admin", Role: RoleAdmin, ActorKind: ledger.ActorHuman})
+	// The admin key is for managing attest, but its role may also call
+	// models; modest limits keep it inside the rate-limit control
+	// (AI-SEC-03) from the first start.
+	token, _, err := s.CreateKey(ctx, system, KeyRequest{Tenant: tenant, Name: "admin", Role: RoleAdmin, ActorKind: ledger.ActorHuman, Limits: BootstrapLimits})
 	return token, err
 }

@@ -88,8 +88,6 @@ type App struct {
 	// guard is the gateway's guard; nil means the no-op guard.
 	guard       gateway.Guard
 	sweepLimits func(context.Context, time.Time) (int64, error)
-	// demoSteps are seeding steps contributed by optional components.
-	demoSteps []demo.Step
 	// AdminToken is set only on the first start, when the admin key was
 	// just created.
 	AdminToken string
@@ -276,7 +274,17 @@ func (a *App) Serve(ctx context.Context, l net.Listener) error {
 	return err
 }
 
-// DemoDeps exposes the services the demo seeder drives.
+// DemoDeps exposes the services the demo seeder drives and the steps the
+// app adds. The control evaluation comes last, so that it judges
+// everything seeded before it.
 func (a *App) DemoDeps() demo.Deps {
-	return demo.Deps{Log: a.Log, Signer: a.Signer, Access: a.Access, Vault: a.Vault, Privacy: a.Privacy, Records: a.Store, Extra: a.demoSteps}
+	return demo.Deps{Log: a.Log, Signer: a.Signer, Access: a.Access, Vault: a.Vault, Privacy: a.Privacy, Records: a.Store, Reviews: a.Reviews, Fresh: a.AdminToken != "",
+		Extra: []demo.Step{
+			{Name: "vendors", Run: a.seedVendors},
+			{Name: "models", Run: a.seedModels},
+			{Name: "drift", Run: a.seedDrift},
+			{Name: "gateway", Run: a.seedGateway},
+			{Name: "evidence", Run: a.seedAttestations},
+			{Name: "controls", Run: a.seedEvaluation},
+		}}
 }

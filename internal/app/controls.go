@@ -18,9 +18,13 @@ type components struct{ a *App }
 
 func (c components) Components(ctx context.Context) ([]controls.Component, error) {
 	var out []controls.Component
+	secretless := map[string]bool{}
+	for _, p := range c.a.gatewayCfg.Providers {
+		secretless[p.Name] = p.Credential.IsZero()
+	}
 	for _, d := range c.a.Destinations() {
 		out = append(out, controls.Component{ID: controls.KindProvider + ":" + d.Name, Name: d.Name, Kind: controls.KindProvider, Stage: controls.StageInference,
-			Description: "model provider in region " + d.Region, Source: "config"})
+			Description: "model provider in region " + d.Region, Source: "config", Secretless: secretless[d.Name]})
 	}
 	tenants := map[string]bool{c.a.Config.Tenant: true, demo.Tenant: true}
 	for t := range tenants {
@@ -67,19 +71,6 @@ func (a *App) openControls() error {
 	// handed to access so that access need not import the console.
 	a.Reviews = access.NewReviews(a.Store, a.Store, a.Access, a.Log).WithUsers(console.NewDirectory(a.Store, a.Log))
 	a.Web.ControlRoutes(a.Controls, a.Reviews)
-	a.demoSteps = append(a.demoSteps, demo.Step{Name: "controls", Run: func(ctx context.Context, s *demo.Seed) (string, error) {
-		run, err := a.Controls.Evaluate(ctx)
-		if err != nil {
-			return "", err
-		}
-		pass := 0
-		for _, c := range run.Controls {
-			if c.Status == controls.Pass {
-				pass++
-			}
-		}
-		return fmt.Sprintf("evaluated %d controls: %d passing, %d not (each result is a control.evaluated event)", len(run.Controls), pass, len(run.Controls)-pass), nil
-	}})
 	return nil
 }
 

@@ -39,7 +39,6 @@ func (a *App) openVendors() {
 	}
 	a.Web.Mux().HandleFunc("/api/v1/vendors", guarded)
 	a.Web.Mux().HandleFunc("/api/v1/vendors/", guarded)
-	a.demoSteps = append(a.demoSteps, demo.Step{Name: "vendors", Run: a.seedVendors}, demo.Step{Name: "models", Run: a.seedModels}, demo.Step{Name: "gateway", Run: a.seedGateway})
 }
 
 // seedVendors registers the model providers as vendors and reviews the

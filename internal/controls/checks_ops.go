@@ -36,12 +36,29 @@ func (in *Input) providers() []string {
 	return out
 }
 
+// secretless reports whether the configured component of that kind and
+// name has no credential. A provider known only from traffic is assumed
+// to have one.
+func (in *Input) secretless(kind, name string) bool {
+	for _, c := range in.Components {
+		if c.Kind == kind && c.Name == name {
+			return c.Secretless
+		}
+	}
+	return false
+}
+
 func checkCredentialsRotated(in *Input) Result {
 	var r Result
-	provs := in.providers()
+	var provs []string
+	for _, p := range in.providers() {
+		if !in.secretless(KindProvider, p) {
+			provs = append(provs, p)
+		}
+	}
 	r.Population = len(provs)
 	if len(provs) == 0 {
-		r.Status, r.Reason = NoEvidence, "no gateway provider is configured or served traffic"
+		r.Status, r.Reason = NoEvidence, "no gateway provider with a credential is configured or served traffic"
 		return r
 	}
 	for _, p := range provs {

@@ -23,6 +23,10 @@ func TestCheckCredentialsRotated(t *testing.T) {
 		{"one overdue", fixture{components: providers, events: []ledger.Event{rotated("openai", 10), rotated("anthropic", 100)}}, Stale, []string{"anthropic"}},
 		{"provider seen in traffic only", fixture{events: []ledger.Event{response("acme", time.Hour, 200, "", false)}}, Fail, []string{"openai"}},
 		{"no providers", fixture{}, NoEvidence, nil},
+		// A provider configured without a credential has none to rotate.
+		{"secretless provider skipped", fixture{components: append([]Component{{Kind: KindProvider, Name: "demo", Secretless: true}}, providers...),
+			events: []ledger.Event{rotated("openai", 10), rotated("anthropic", 80)}}, Pass, nil},
+		{"only secretless providers", fixture{components: []Component{{Kind: KindProvider, Name: "demo", Secretless: true}}}, NoEvidence, nil},
 	})
 }
 

@@ -67,9 +67,13 @@ type Component struct {
 	Source string `json:"source"`
 	// Controls are controls a person linked explicitly, in addition to
 	// those the catalog links by kind.
-	Controls []string  `json:"controls,omitempty"`
-	Added    time.Time `json:"added,omitzero"`
-	AddedBy  string    `json:"added_by,omitempty"`
+	Controls []string `json:"controls,omitempty"`
+	// Secretless marks a component configured without a credential (a
+	// provider called without a key, such as the built-in demo model), so
+	// there is no credential to rotate.
+	Secretless bool      `json:"secretless,omitempty"`
+	Added      time.Time `json:"added,omitzero"`
+	AddedBy    string    `json:"added_by,omitempty"`
 }
 
 // ComponentSource lists components found in configuration: the gateway's

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/attest-ai/attest/internal/access"
@@ -29,8 +30,15 @@ type Deps struct {
 	Vault   *vault.Vault
 	Privacy *privacy.Service
 	Records records.Store
-	// Steps contributed by other components (gateway traffic, model
-	// signing and approval, vendor review, control evaluation).
+	Reviews *access.Reviews
+	// Fresh is set when this start created the data directory. The demo
+	// seeds only a new one: its synthetic evidence, attestations of
+	// manual controls included, would count in an instance's real control
+	// picture.
+	Fresh bool
+	// Steps contributed by other components (vendor review, the model
+	// lifecycle, gateway traffic, attestations, control evaluation), in
+	// the order they run.
 	Extra []Step
 }
 
@@ -48,6 +56,10 @@ type Seed struct {
 	ConsumerToken string
 }
 
+// ErrNotFresh refuses to seed an instance that already holds evidence.
+var ErrNotFresh = errors.New("this data directory already holds evidence, and demo evidence would count in its control picture; " +
+	"run the demo on a new one (--data DIR, or a new database) or start without --demo")
+
 type marker struct {
 	Seeded time.Time `json:"seeded"`
 }
@@ -61,10 +73,14 @@ func Run(ctx context.Context, d Deps, out io.Writer) error {
 	} else if !errors.Is(err, records.ErrNotFound) {
 		return err
 	}
+	if !d.Fresh {
+		return ErrNotFresh
+	}
 	s := &Seed{Deps: d, Admin: access.Principal{ID: "demo-seed", Kind: "system", Tenant: Tenant, Role: access.RoleAdmin, ActorKind: ledger.ActorService}}
 	steps := append([]Step{
 		{"keys", seedKeys},
 		{"privacy", seedPrivacy},
+		{"access", seedAccessReview},
 	}, d.Extra...)
 	fmt.Fprintln(out, "demo: seeding synthetic evidence in tenant \"demo\"")
 	for _, st := range steps {
@@ -72,6 +88,9 @@ func Run(ctx context.Context, d Deps, out io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("demo step %s: %w", st.Name, err)
 		}
+		// A message's further lines line up under its first, after the
+		// indent and the padded step name.
+		msg = strings.ReplaceAll(msg, "\n", "\n"+strings.Repeat(" ", 2+10+1))
 		fmt.Fprintf(out, "  %-10s %s\n", st.Name, msg)
 	}
 	if _, err := d.Signer.Publish(ctx); err != nil {
@@ -86,12 +105,23 @@ func seedKeys(ctx context.Context, s *Seed) (string, error) {
 		return "", err
 	}
 	s.ConsumerToken = tok
+	// Every key that can call models gets limits (AI-SEC-03). The former
+	// contractor's key is revoked by the access review.
+	engineer := access.Limits{RPM: 60, TPM: 50000, DailyTokens: 1_000_000}
 	for _, k := range []struct {
-		name string
-		role access.Role
-		kind ledger.ActorKind
-	}{{"ml-engineer", access.RoleEngineer, ledger.ActorHuman}, {"release-approver", access.RoleApprover, ledger.ActorHuman}, {"ci-agent", access.RoleEngineer, ledger.ActorAgent}, {"external-auditor", access.RoleAuditor, ledger.ActorHuman}} {
-		if _, _, err := s.Access.CreateKey(ctx, s.Admin, access.KeyRequest{Tenant: Tenant, Name: k.name, Role: k.role, ActorKind: k.kind}); err != nil {
+		name   string
+		role   access.Role
+		kind   ledger.ActorKind
+		limits access.Limits
+	}{
+		{"ml-engineer", access.RoleEngineer, ledger.ActorHuman, engineer},
+		{"release-approver", access.RoleApprover, ledger.ActorHuman, access.Limits{}},
+		{"compliance-lead", access.RoleCompliance, ledger.ActorHuman, access.Limits{}},
+		{"ci-agent", access.RoleEngineer, ledger.ActorAgent, engineer},
+		{"external-auditor", access.RoleAuditor, ledger.ActorHuman, access.Limits{}},
+		{formerContractor, access.RoleEngineer, ledger.ActorHuman, engineer},
+	} {
+		if _, _, err := s.Access.CreateKey(ctx, s.Admin, access.KeyRequest{Tenant: Tenant, Name: k.name, Role: k.role, ActorKind: k.kind, Limits: k.limits}); err != nil {
 			return "", err
 		}
 	}
@@ -114,6 +144,13 @@ func seedPrivacy(ctx context.Context, s *Seed) (string, error) {
 	}
 	if err := p.SetRegions(ctx, a, privacy.TenantRegions{Tenant: Tenant, Allowed: []string{"local", "eu-west", "us-east"}}); err != nil {
 		return "", err
+	}
+	// The gateway's demo end users agreed to AI processing at sign-up; one
+	// other customer opted out of training.
+	for _, c := range []string{"customer-7", "customer-8", "customer-9"} {
+		if _, err := p.RecordConsent(ctx, Tenant, a, c, privacy.PurposeAI, true, "signup-form"); err != nil {
+			return "", err
+		}
 	}
 	if _, err := p.RecordConsent(ctx, Tenant, a, "customer-17", privacy.PurposeTraining, false, "privacy-settings"); err != nil {
 		return "", err
@@ -138,5 +175,5 @@ func seedPrivacy(ctx context.Context, s *Seed) (string, error) {
 	if _, err := p.RunRetention(ctx, a, "manual"); err != nil {
 		return "", err
 	}
-	return "classified 3 objects, one opt-out, one completed erasure, one open access request, one retention run", nil
+	return "classified 3 objects, 3 consents and one opt-out, one completed erasure, one open access request, one retention run", nil
 }

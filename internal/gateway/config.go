@@ -60,6 +60,10 @@ type CredentialConfig struct {
 	Vault *VaultConfig `yaml:"vault"`
 }
 
+// IsZero reports whether no credential is configured, as for the built-in
+// demo provider or a local server that needs no key.
+func (c CredentialConfig) IsZero() bool { return c.Env == "" && c.File == "" && c.Vault == nil }
+
 // VaultConfig names a HashiCorp Vault KV v2 secret.
 type VaultConfig struct {
 	Address   string `yaml:"address"`
