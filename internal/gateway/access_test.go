@@ -282,6 +282,10 @@ func TestAbuseAlertAndThrottle(t *testing.T) {
 	if len(alerts) == 0 || alerts[0]["signal"] != "systematic_sweep" || alerts[0]["action"] != "throttle" || alerts[0]["_tenant"] != "tenant-a" {
 		t.Fatalf("alerts %v", alerts)
 	}
+	// The throttle covers token counting too.
+	if st, _, body := e.post("/v1/messages/count_tokens", keyA, `{"model":"demo","messages":[{"role":"user","content":"hi"}]}`); st != 429 || !strings.Contains(string(body), "throttled") {
+		t.Errorf("token count by a throttled key: %d %s", st, body)
+	}
 	// Another tenant's key is unaffected.
 	if st, _, _ := e.post("/v1/chat/completions", keyB, hello); st != 200 {
 		t.Errorf("tenant B throttled too: %d", st)

@@ -12,7 +12,8 @@ import (
 // serveCountTokens answers Anthropic's token count endpoint with the
 // gateway's own estimate. The prompt reaches no provider and nothing of it
 // is kept, so no inference entry is written; the call counts against the
-// key's request rate, but not its token budgets, since no model reads it.
+// key's request rate, but not its token budgets, since no model reads it,
+// and a key that abuse detection throttled is refused here too.
 func (g *Gateway) serveCountTokens(w http.ResponseWriter, r *http.Request) {
 	x := g.begin(w, r, apiCountTokens, chat.Anthropic)
 	defer g.finish(x)
@@ -22,8 +23,7 @@ func (g *Gateway) serveCountTokens(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	x.caller = caller
-	if !inferenceRoles[caller.Role] {
-		g.refuse(w, x, "role", roleNotAllowed(caller.Role))
+	if !g.admitKey(w, x) {
 		return
 	}
 	body, cerr := g.readBody(w, r)

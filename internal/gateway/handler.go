@@ -144,6 +144,16 @@ func (g *Gateway) refuse(w http.ResponseWriter, x *exchange, reason string, e *c
 // admit runs the checks every authenticated request passes before it is
 // routed: role, tenant policy, abuse throttling and limits.
 func (g *Gateway) admit(ctx context.Context, w http.ResponseWriter, x *exchange) bool {
+	if !g.admitKey(w, x) {
+		return false
+	}
+	scopes := []limits.Scope{{Kind: "key", ID: x.caller.KeyID, Limits: x.caller.Limits}, {Kind: "tenant", ID: x.caller.Tenant, Limits: x.policy.Limits}}
+	return g.applyLimits(ctx, w, x, scopes, int64(x.estTokens))
+}
+
+// admitKey refuses a key whose role may not call models or that abuse
+// detection throttled.
+func (g *Gateway) admitKey(w http.ResponseWriter, x *exchange) bool {
 	if !inferenceRoles[x.caller.Role] {
 		g.refuse(w, x, "role", roleNotAllowed(x.caller.Role))
 		return false
@@ -155,8 +165,7 @@ func (g *Gateway) admit(ctx context.Context, w http.ResponseWriter, x *exchange)
 			Message: "this key is throttled after unusual traffic; wait for Retry-After or contact an administrator"})
 		return false
 	}
-	scopes := []limits.Scope{{Kind: "key", ID: x.caller.KeyID, Limits: x.caller.Limits}, {Kind: "tenant", ID: x.caller.Tenant, Limits: x.policy.Limits}}
-	return g.applyLimits(ctx, w, x, scopes, int64(x.estTokens))
+	return true
 }
 
 func roleNotAllowed(role string) *chat.Error {
