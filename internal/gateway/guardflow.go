@@ -117,12 +117,12 @@ func (g *Gateway) check(ctx context.Context, w http.ResponseWriter, x *exchange,
 	if err != nil {
 		var ie *InputError
 		if errors.As(err, &ie) {
-			param := ie.Param
+			param, msg := ie.Param, ie.Message
 			if param == "response_format" && x.proto == chat.Responses {
 				// The Responses API takes its schema in text.format.
-				param = "text.format"
+				param, msg = "text.format", strings.ReplaceAll(msg, "response_format", "text.format")
 			}
-			g.refuse(w, x, "bad_request", chat.BadRequest(param, "%s", ie.Message))
+			g.refuse(w, x, "bad_request", chat.BadRequest(param, "%s", msg))
 			return nil, false
 		}
 		g.log.Error("guard check failed; request blocked (fail closed)", "request_id", x.id, "tenant", x.caller.Tenant, "err", err)

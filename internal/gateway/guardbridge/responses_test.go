@@ -159,7 +159,8 @@ func TestResponsesSchemaChecked(t *testing.T) {
 		t.Errorf("a matching answer: status %d: %s", st, out)
 	}
 	st, _, out = e.respond(`{"model":"gpt","input":"hello","text":{"format":{"type":"json_schema","name":"x","schema":{"type":5}}}}`)
-	if st != http.StatusBadRequest || jsonPath(t, out, "error.param") != "text.format" {
+	if msg, _ := jsonPath(t, out, "error.message").(string); st != http.StatusBadRequest || jsonPath(t, out, "error.param") != "text.format" ||
+		!strings.Contains(msg, "text.format") || strings.Contains(msg, "response_format") {
 		t.Errorf("a schema that does not compile: status %d: %s", st, out)
 	}
 }
