@@ -5,7 +5,6 @@ package anthropic
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -150,7 +149,7 @@ func decodeObject(body []byte) (map[string]json.RawMessage, error) {
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil {
-		return nil, chat.BadRequest("", "the request body is not valid JSON: %s", jsonProblem(err))
+		return nil, chat.BadRequest("", "the request body is not valid JSON: %s", chat.JSONProblem(err))
 	}
 	return raw, nil
 }
@@ -161,24 +160,9 @@ func field(raw map[string]json.RawMessage, name string, v any) error {
 		return nil
 	}
 	if err := json.Unmarshal(b, v); err != nil {
-		return chat.BadRequest(name, "%s: %s", name, jsonProblem(err))
+		return chat.BadRequest(name, "%s: %s", name, chat.JSONProblem(err))
 	}
 	return nil
-}
-
-func jsonProblem(err error) string {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		if te.Field == "" {
-			return fmt.Sprintf("expected %s, got %s", te.Type, te.Value)
-		}
-		return fmt.Sprintf("field %s: expected %s, got %s", te.Field, te.Type, te.Value)
-	}
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return fmt.Sprintf("syntax error at byte %d", se.Offset)
-	}
-	return "malformed JSON"
 }
 
 func decodeSystem(r *chat.Request, raw map[string]json.RawMessage) error {
@@ -223,7 +207,7 @@ func blocks(c json.RawMessage, param string, joined *bool) ([]chat.Part, error) 
 	}
 	var wb []wireBlock
 	if err := json.Unmarshal(c, &wb); err != nil {
-		return nil, chat.BadRequest(param, "%s: %s", param, jsonProblem(err))
+		return nil, chat.BadRequest(param, "%s: %s", param, chat.JSONProblem(err))
 	}
 	parts := make([]chat.Part, 0, len(wb))
 	for j, b := range wb {

@@ -51,7 +51,7 @@ func stopToWire(s string) string {
 func DecodeResponse(body []byte, jsonMode bool) (*chat.Response, error) {
 	var w wireResponse
 	if err := json.Unmarshal(body, &w); err != nil {
-		return nil, fmt.Errorf("decode anthropic response: %s", jsonProblem(err))
+		return nil, fmt.Errorf("decode anthropic response: %s", chat.JSONProblem(err))
 	}
 	if w.Type != "message" {
 		return nil, fmt.Errorf("decode anthropic response: type is not message")

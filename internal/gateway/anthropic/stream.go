@@ -162,7 +162,7 @@ func (d *StreamDecoder) Next() (chat.Event, error) {
 		}
 		var w wireEvent
 		if err := json.Unmarshal(ev.Data, &w); err != nil {
-			return chat.Event{}, fmt.Errorf("decode anthropic stream event: %s", jsonProblem(err))
+			return chat.Event{}, fmt.Errorf("decode anthropic stream event: %s", chat.JSONProblem(err))
 		}
 		switch w.Type {
 		case "message_start":

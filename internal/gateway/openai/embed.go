@@ -37,7 +37,7 @@ func DecodeEmbedRequest(body []byte) (*chat.EmbedRequest, error) {
 	case in[0] == '[':
 		var items []json.RawMessage
 		if err := json.Unmarshal(in, &items); err != nil {
-			return nil, chat.BadRequest("input", "input has the wrong type: %s", jsonProblem(err))
+			return nil, chat.BadRequest("input", "input has the wrong type: %s", chat.JSONProblem(err))
 		}
 		if len(items) == 0 {
 			return nil, chat.BadRequest("input", "input must not be empty")
@@ -114,7 +114,7 @@ func DecodeEmbedResponse(body []byte) (*chat.EmbedResponse, error) {
 		} `json:"usage"`
 	}
 	if err := json.Unmarshal(body, &w); err != nil {
-		return nil, fmt.Errorf("decode openai embeddings response: %s", jsonProblem(err))
+		return nil, fmt.Errorf("decode openai embeddings response: %s", chat.JSONProblem(err))
 	}
 	if w.Object != "list" || w.Data == nil {
 		return nil, fmt.Errorf("decode openai embeddings response: not an embeddings list")
@@ -184,7 +184,7 @@ func ReplaceEmbedInputs(r *chat.EmbedRequest, texts []string) error {
 	case len(in) > 0 && in[0] == '[':
 		var items []json.RawMessage
 		if err := json.Unmarshal(in, &items); err != nil {
-			return fmt.Errorf("replace embedding inputs: %s", jsonProblem(err))
+			return fmt.Errorf("replace embedding inputs: %s", chat.JSONProblem(err))
 		}
 		n := 0
 		for i, it := range items {

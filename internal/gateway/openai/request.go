@@ -5,7 +5,6 @@ package openai
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -93,12 +92,12 @@ type wireFuncDef struct {
 // Errors are *chat.Error values that name the offending parameter and
 // never quote content.
 func DecodeRequest(body []byte) (*chat.Request, error) {
-	if err := checkObject(body); err != nil {
+	if err := chat.CheckObject(body); err != nil {
 		return nil, err
 	}
 	var w wireRequest
 	if err := json.Unmarshal(body, &w); err != nil {
-		return nil, decodeError(err)
+		return nil, chat.DecodeError(err)
 	}
 	r := &chat.Request{Source: chat.OpenAI, Raw: body, Model: w.Model, Stream: w.Stream, Temperature: w.Temperature, TopP: w.TopP}
 	if r.Model == "" {
@@ -142,28 +141,6 @@ func DecodeRequest(body []byte) (*chat.Request, error) {
 	return r, nil
 }
 
-// checkObject rejects bodies that are not a JSON object before decoding.
-func checkObject(body []byte) error {
-	body = bytes.TrimSpace(body)
-	if len(body) == 0 {
-		return chat.BadRequest("", "the request body is empty: send a JSON object")
-	}
-	if body[0] != '{' {
-		return chat.BadRequest("", "the request body must be a JSON object")
-	}
-	return nil
-}
-
-// decodeError names the field a decoding error is about.
-func decodeError(err error) error {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) && te.Field != "" {
-		param, _, _ := strings.Cut(te.Field, ".")
-		return chat.BadRequest(param, "%s has the wrong type: %s", param, jsonProblem(err))
-	}
-	return chat.BadRequest("", "the request body is not valid JSON: %s", jsonProblem(err))
-}
-
 // decodeObject splits a JSON object into its top-level fields.
 func decodeObject(body []byte) (map[string]json.RawMessage, error) {
 	body = bytes.TrimSpace(body)
@@ -175,7 +152,7 @@ func decodeObject(body []byte) (map[string]json.RawMessage, error) {
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil {
-		return nil, chat.BadRequest("", "the request body is not valid JSON: %s", jsonProblem(err))
+		return nil, chat.BadRequest("", "the request body is not valid JSON: %s", chat.JSONProblem(err))
 	}
 	return raw, nil
 }
@@ -187,26 +164,9 @@ func field(raw map[string]json.RawMessage, name string, v any) error {
 		return nil
 	}
 	if err := json.Unmarshal(b, v); err != nil {
-		return chat.BadRequest(name, "%s has the wrong type: %s", name, jsonProblem(err))
+		return chat.BadRequest(name, "%s has the wrong type: %s", name, chat.JSONProblem(err))
 	}
 	return nil
-}
-
-// jsonProblem describes a decoding error without quoting the input.
-func jsonProblem(err error) string {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		where := te.Field
-		if where == "" {
-			return fmt.Sprintf("expected %s, got %s", te.Type, te.Value)
-		}
-		return fmt.Sprintf("field %s: expected %s, got %s", where, te.Type, te.Value)
-	}
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return fmt.Sprintf("syntax error at byte %d", se.Offset)
-	}
-	return "malformed JSON"
 }
 
 func addMessage(r *chat.Request, m *wireMessage, i int) error {
@@ -313,7 +273,7 @@ func contentParts(c json.RawMessage, param string) ([]chat.Part, error) {
 	case '[':
 		var wp []wirePart
 		if err := json.Unmarshal(c, &wp); err != nil {
-			return nil, chat.BadRequest(param+".content", "content parts have the wrong type: %s", jsonProblem(err))
+			return nil, chat.BadRequest(param+".content", "content parts have the wrong type: %s", chat.JSONProblem(err))
 		}
 		parts := make([]chat.Part, 0, len(wp))
 		for j, p := range wp {
@@ -388,7 +348,7 @@ func decodeTools(r *chat.Request, w *wireRequest) error {
 			} `json:"function"`
 		}
 		if err := json.Unmarshal(b, &named); err != nil {
-			return chat.BadRequest(name, "%s has the wrong type: %s", name, jsonProblem(err))
+			return chat.BadRequest(name, "%s has the wrong type: %s", name, chat.JSONProblem(err))
 		}
 		fn := named.Function.Name
 		if fn == "" {

@@ -37,7 +37,7 @@ type wireUsage struct {
 func DecodeResponse(body []byte) (*chat.Response, error) {
 	var w wireResponse
 	if err := json.Unmarshal(body, &w); err != nil {
-		return nil, fmt.Errorf("decode openai response: %s", jsonProblem(err))
+		return nil, fmt.Errorf("decode openai response: %s", chat.JSONProblem(err))
 	}
 	if len(w.Choices) == 0 {
 		return nil, fmt.Errorf("decode openai response: no choices")

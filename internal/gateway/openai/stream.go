@@ -168,7 +168,7 @@ func (d *StreamDecoder) read() error {
 	}
 	var c wireChunk
 	if err := json.Unmarshal(ev.Data, &c); err != nil {
-		return fmt.Errorf("decode openai stream chunk: %s", jsonProblem(err))
+		return fmt.Errorf("decode openai stream chunk: %s", chat.JSONProblem(err))
 	}
 	if c.Error != nil {
 		return ErrStreamError

@@ -10,7 +10,6 @@ package responses
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -93,12 +92,12 @@ type Echo struct {
 // and the settings the answer repeats. Errors are *chat.Error values that
 // name the offending parameter and never quote content.
 func DecodeRequest(body []byte) (*chat.Request, *Echo, error) {
-	if err := checkObject(body); err != nil {
+	if err := chat.CheckObject(body); err != nil {
 		return nil, nil, err
 	}
 	var w wireRequest
 	if err := json.Unmarshal(body, &w); err != nil {
-		return nil, nil, decodeError(err)
+		return nil, nil, chat.DecodeError(err)
 	}
 	if err := refuseState(&w); err != nil {
 		return nil, nil, err
@@ -187,44 +186,6 @@ func compact(b json.RawMessage, def string) []byte {
 	return out.Bytes()
 }
 
-// checkObject rejects bodies that are not a JSON object before decoding.
-func checkObject(body []byte) error {
-	body = bytes.TrimSpace(body)
-	if len(body) == 0 {
-		return chat.BadRequest("", "the request body is empty: send a JSON object")
-	}
-	if body[0] != '{' {
-		return chat.BadRequest("", "the request body must be a JSON object")
-	}
-	return nil
-}
-
-// decodeError names the field a decoding error is about.
-func decodeError(err error) error {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) && te.Field != "" {
-		param, _, _ := strings.Cut(te.Field, ".")
-		return chat.BadRequest(param, "%s has the wrong type: %s", param, jsonProblem(err))
-	}
-	return chat.BadRequest("", "the request body is not valid JSON: %s", jsonProblem(err))
-}
-
-// jsonProblem describes a decoding error without quoting the input.
-func jsonProblem(err error) string {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		if te.Field == "" {
-			return fmt.Sprintf("expected %s, got %s", te.Type, te.Value)
-		}
-		return fmt.Sprintf("field %s: expected %s, got %s", te.Field, te.Type, te.Value)
-	}
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return fmt.Sprintf("syntax error at byte %d", se.Offset)
-	}
-	return "malformed JSON"
-}
-
 // decodeInput reads input: a string, which is one user message, or a list
 // of items.
 func decodeInput(r *chat.Request, in json.RawMessage) error {
@@ -258,7 +219,7 @@ func decodeInput(r *chat.Request, in json.RawMessage) error {
 func addItem(r *chat.Request, raw json.RawMessage, param string) error {
 	var it wireItem
 	if err := json.Unmarshal(raw, &it); err != nil {
-		return chat.BadRequest(param, "%s has the wrong type: %s", param, jsonProblem(err))
+		return chat.BadRequest(param, "%s has the wrong type: %s", param, chat.JSONProblem(err))
 	}
 	switch it.Type {
 	case "message":
@@ -356,7 +317,7 @@ func contentParts(c json.RawMessage, param string) ([]chat.Part, error) {
 	case '[':
 		var wp []wirePart
 		if err := json.Unmarshal(c, &wp); err != nil {
-			return nil, chat.BadRequest(param, "content parts have the wrong type: %s", jsonProblem(err))
+			return nil, chat.BadRequest(param, "content parts have the wrong type: %s", chat.JSONProblem(err))
 		}
 		parts := make([]chat.Part, 0, len(wp))
 		for j, p := range wp {
@@ -426,7 +387,7 @@ func decodeTools(r *chat.Request, raw json.RawMessage) error {
 	}
 	var tools []wireTool
 	if err := json.Unmarshal(raw, &tools); err != nil {
-		return chat.BadRequest("tools", "tools has the wrong type: %s", jsonProblem(err))
+		return chat.BadRequest("tools", "tools has the wrong type: %s", chat.JSONProblem(err))
 	}
 	for i, t := range tools {
 		param := fmt.Sprintf("tools[%d]", i)
@@ -465,7 +426,7 @@ func decodeToolChoice(r *chat.Request, b json.RawMessage) error {
 		Name string `json:"name"`
 	}
 	if err := json.Unmarshal(b, &named); err != nil {
-		return chat.BadRequest("tool_choice", "tool_choice has the wrong type: %s", jsonProblem(err))
+		return chat.BadRequest("tool_choice", "tool_choice has the wrong type: %s", chat.JSONProblem(err))
 	}
 	if named.Type != "function" || named.Name == "" {
 		return chat.BadRequest("tool_choice", `tool_choice must be auto, none, required or {"type":"function","name":...}; `+
@@ -481,7 +442,7 @@ func decodeFormat(r *chat.Request, b json.RawMessage) error {
 	}
 	var f wireFormat
 	if err := json.Unmarshal(b, &f); err != nil {
-		return chat.BadRequest("text.format", "text.format has the wrong type: %s", jsonProblem(err))
+		return chat.BadRequest("text.format", "text.format has the wrong type: %s", chat.JSONProblem(err))
 	}
 	switch f.Type {
 	case "text":
