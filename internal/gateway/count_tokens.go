@@ -17,12 +17,10 @@ import (
 func (g *Gateway) serveCountTokens(w http.ResponseWriter, r *http.Request) {
 	x := g.begin(w, r, apiCountTokens, chat.Anthropic)
 	defer g.finish(x)
-	caller, err := g.authenticate(r)
-	if err != nil {
-		g.writeError(w, x, authError(err))
+	if !g.identify(w, r, x) {
 		return
 	}
-	x.caller = caller
+	caller := x.caller
 	if !g.admitKey(w, x) {
 		return
 	}

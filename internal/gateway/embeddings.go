@@ -13,12 +13,10 @@ import (
 func (g *Gateway) serveEmbeddings(w http.ResponseWriter, r *http.Request) {
 	x := g.begin(w, r, apiEmbeddings, chat.OpenAI)
 	defer g.finish(x)
-	caller, err := g.authenticate(r)
-	if err != nil {
-		g.writeError(w, x, authError(err))
+	if !g.identify(w, r, x) {
 		return
 	}
-	x.caller = caller
+	caller := x.caller
 	ctx := r.Context()
 	if !g.policyFor(ctx, w, x) {
 		return

@@ -69,6 +69,18 @@ func (g *Gateway) begin(w http.ResponseWriter, r *http.Request, api string, prot
 }
 
 // authenticate reads the API key from Authorization: Bearer or x-api-key.
+// identify authenticates the request's key into x.caller, answering the
+// client itself when it cannot.
+func (g *Gateway) identify(w http.ResponseWriter, r *http.Request, x *exchange) bool {
+	c, err := g.authenticate(r)
+	if err != nil {
+		g.writeError(w, x, authError(err))
+		return false
+	}
+	x.caller = c
+	return true
+}
+
 func (g *Gateway) authenticate(r *http.Request) (Caller, error) {
 	tok := ""
 	if h := r.Header.Get("Authorization"); h != "" {
@@ -239,12 +251,10 @@ var chatAPIs = map[chat.Protocol]string{chat.OpenAI: apiChat, chat.Responses: ap
 func (g *Gateway) serveChat(w http.ResponseWriter, r *http.Request, proto chat.Protocol) {
 	x := g.begin(w, r, chatAPIs[proto], proto)
 	defer g.finish(x)
-	caller, err := g.authenticate(r)
-	if err != nil {
-		g.writeError(w, x, authError(err))
+	if !g.identify(w, r, x) {
 		return
 	}
-	x.caller = caller
+	caller := x.caller
 	ctx := r.Context()
 	if !g.policyFor(ctx, w, x) {
 		return
@@ -256,6 +266,7 @@ func (g *Gateway) serveChat(w http.ResponseWriter, r *http.Request, proto chat.P
 		return
 	}
 	var req *chat.Request
+	var err error
 	switch proto {
 	case chat.Anthropic:
 		if req, err = anthropic.DecodeRequest(body); err == nil {

@@ -33,12 +33,10 @@ func (g *Gateway) serveModels(w http.ResponseWriter, r *http.Request) {
 	}
 	x := g.begin(w, r, apiModels, proto)
 	defer g.finish(x)
-	caller, err := g.authenticate(r)
-	if err != nil {
-		g.writeError(w, x, authError(err))
+	if !g.identify(w, r, x) {
 		return
 	}
-	x.caller = caller
+	caller := x.caller
 	models := g.visibleModels(caller)
 	var b []byte
 	if proto == chat.Anthropic {
@@ -78,12 +76,10 @@ func (g *Gateway) serveModel(w http.ResponseWriter, r *http.Request) {
 	}
 	x := g.begin(w, r, apiModels, proto)
 	defer g.finish(x)
-	caller, err := g.authenticate(r)
-	if err != nil {
-		g.writeError(w, x, authError(err))
+	if !g.identify(w, r, x) {
 		return
 	}
-	x.caller = caller
+	caller := x.caller
 	m := r.PathValue("model")
 	if _, cerr := g.lookup(caller, m); cerr != nil {
 		g.writeError(w, x, cerr)

@@ -12,12 +12,9 @@ import (
 func (g *Gateway) serveStoredResponse(w http.ResponseWriter, r *http.Request) {
 	x := g.begin(w, r, apiResponses, chat.Responses)
 	defer g.finish(x)
-	caller, err := g.authenticate(r)
-	if err != nil {
-		g.writeError(w, x, authError(err))
+	if !g.identify(w, r, x) {
 		return
 	}
-	x.caller = caller
 	g.writeError(w, x, &chat.Error{Status: http.StatusNotFound, Kind: chat.KindNotFound, Code: "response_not_stored", Param: "response_id",
 		Message: "the gateway stores no responses (zero retention), so there is none to retrieve, cancel or delete; keep what you need from the answer when it arrives"})
 }
