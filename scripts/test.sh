@@ -20,3 +20,8 @@ go test -race -timeout 20m "$@" ./...
 # Interoperability: Tessera's own C2SP tiles client verifies attest's ledger.
 # It is a separate module so Tessera's dependencies stay out of the binary.
 (cd bench/tessera && go test -timeout 10m ./...)
+
+# Interoperability: transparency-dev's witness cosigns attest's checkpoints,
+# and its client gets cosignatures from 'attest witness'. A separate module
+# for the same reason; run.sh explains how it is built.
+bench/witness/run.sh -timeout 10m

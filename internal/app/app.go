@@ -32,6 +32,7 @@ import (
 	"github.com/attest-ai/attest/internal/vault"
 	"github.com/attest-ai/attest/internal/vendor"
 	"github.com/attest-ai/attest/internal/web"
+	"github.com/attest-ai/attest/internal/witness"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -81,6 +82,8 @@ type App struct {
 	Reviews  *access.Reviews
 	Registry *prometheus.Registry
 	Web      *web.Server
+	// Witnesses asks witnesses to cosign checkpoints; nil without any.
+	Witnesses *witness.Client
 	// gatewayCfg is the gateway section, decoded once at start.
 	gatewayCfg gateway.Config
 	// tracer sends the gateway's spans when gateway.tracing is on.
@@ -153,6 +156,10 @@ func Open(ctx context.Context, c config.Config, logger *slog.Logger) (*App, erro
 	}
 	m.watch(a.Log)
 	a.Signer = ledger.NewSigner(a.Log, kp.Signer)
+	if err := a.openWitnesses(); err != nil {
+		a.Close()
+		return nil, err
+	}
 	wrap, err := vault.LoadMasterKeys(c.DataDir, os.Getenv("ATTEST_MASTER_KEY"))
 	if err != nil {
 		a.Close()
@@ -222,7 +229,7 @@ func (a *App) Close() error {
 
 // Serve listens on l until ctx ends, publishing checkpoints on schedule,
 // then shuts down gracefully: in-flight requests finish, queued evidence is
-// committed and a final checkpoint is signed.
+// committed and a final checkpoint is signed and offered to witnesses.
 func (a *App) Serve(ctx context.Context, l net.Listener) error {
 	srv := &http.Server{
 		Handler:           a.Web,
@@ -239,6 +246,9 @@ func (a *App) Serve(ctx context.Context, l net.Listener) error {
 		a.Logger.Warn("initial checkpoint", "err", err)
 	}
 	go a.Signer.Run(cpCtx, a.Config.Ledger.CheckpointInterval.Duration)
+	if a.Witnesses != nil {
+		go a.Witnesses.Run(cpCtx)
+	}
 	go a.Privacy.RunScheduled(cpCtx, a.Config.Privacy.RetentionInterval.Duration, a.Logger)
 	a.Gateway.Start()
 	go a.runVendorAlerts(cpCtx)
@@ -270,6 +280,14 @@ func (a *App) Serve(ctx context.Context, l net.Listener) error {
 	a.Log.Close()
 	if _, cerr := a.Signer.Publish(sctx); cerr != nil && !errors.Is(cerr, context.Canceled) {
 		a.Logger.Warn("final checkpoint", "err", cerr)
+	}
+	if a.Witnesses != nil {
+		// Offer the final checkpoint too, so that a stopped log is
+		// witnessed to its end; a witness that is down costs at most its
+		// timeout.
+		if _, werr := a.Witnesses.Cosign(sctx); werr != nil {
+			a.Logger.Warn("final checkpoint cosignatures", "err", werr)
+		}
 	}
 	return err
 }

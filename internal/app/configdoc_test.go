@@ -31,6 +31,9 @@ func TestConfigDocExample(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatalf("example: %v", err)
 	}
+	if len(c.Ledger.Witnesses) != 1 || c.Ledger.WitnessQuorum != 1 {
+		t.Fatalf("example ledger witnesses decoded as %+v", c.Ledger)
+	}
 	g, err := gatewayConfig(c.Gateway)
 	if err != nil {
 		t.Fatal(err)

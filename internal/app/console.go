@@ -16,6 +16,7 @@ func (a *App) mountConsole() {
 	console.Mount(a.Web.Mux(), console.Deps{
 		Store: a.Store, Log: a.Log, VerifierKey: a.VKey, Access: a.Access, Privacy: a.Privacy,
 		Tenant: a.Config.Tenant, DataDir: a.Config.DataDir, Logger: a.Logger, OIDC: console.OIDCFromEnv(os.Getenv),
+		Witnesses: a.Config.Ledger.WitnessKeys(), WitnessQuorum: a.Config.Ledger.WitnessQuorum,
 		Models: models, Approvals: models,
 		Vendors:  consoleVendors{svc: a.Vendors, now: time.Now},
 		Gateway:  consoleGateway{store: a.Store, now: time.Now},

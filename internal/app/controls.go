@@ -62,7 +62,7 @@ func (a *App) openControls() error {
 	}
 	a.Controls, err = controls.New(controls.Deps{
 		Ledger: a.Store, Log: a.Log, Store: a.Store, Keys: a.Store, Components: components{a},
-		VerifierKey: a.VKey, Catalog: cat, Logger: a.Logger,
+		VerifierKey: a.VKey, Settings: WitnessSettings(a.Config), Catalog: cat, Logger: a.Logger,
 	})
 	if err != nil {
 		return err

@@ -19,7 +19,7 @@ const demoUnattested = "ORG-11"
 // engine's own reason.
 var demoExceptions = map[string]string{
 	"AI-SEC-05":    "the only provider is the built-in demo model, which has no credential to rotate",
-	"AI-LED-01":    "checkpoints are signed, but no independent witness cosigns them",
+	"AI-LED-01":    "checkpoints are signed but not witnessed; see ledger.witnesses and attest witness",
 	demoUnattested: "this quarter's backup restore test is not uploaded yet",
 }
 

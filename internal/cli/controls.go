@@ -32,7 +32,7 @@ func init() {
 			return nil, err
 		}
 		s := ledger.NewSigner(l, kp.Signer)
-		return &controls.Env{Ledger: st, Log: l, Publish: s.Publish, VerifierKey: kp.VerifierKey, Store: st, Keys: st, Reviews: st,
+		return &controls.Env{Ledger: st, Log: l, Publish: s.Publish, VerifierKey: kp.VerifierKey, Settings: app.WitnessSettings(c), Store: st, Keys: st, Reviews: st,
 			Access: access.NewService(st, l), Users: console.NewDirectory(st, l), Tenant: c.Tenant, Close: func() error { l.Close(); return st.Close() }}, nil
 	}
 	Register("controls", "controls: evaluate, history, POA&M, readiness, scope, attestations, access reviews", controls.CLI)

@@ -11,6 +11,8 @@ import (
 	"github.com/attest-ai/attest/internal/app"
 	"github.com/attest-ai/attest/internal/config"
 	"github.com/attest-ai/attest/internal/ledger"
+	"github.com/attest-ai/attest/internal/witness"
+	"golang.org/x/mod/sumdb/note"
 )
 
 func init() {
@@ -49,10 +51,18 @@ func openStore(ctx context.Context, c config.Config) (app.Store, error) {
 
 func ledgerVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var bundle, key string
+	var witnesses listFlag
+	var quorum int
 	c, _, err := loadConfig("ledger verify", args, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&bundle, "bundle", "", "verify an exported bundle `dir` offline instead of the store")
 		fs.StringVar(&key, "key", "", "verifier `key` (name+hash+base64) received out of band; default: the data directory's key, or the bundle's key.pub")
+		fs.Var(&witnesses, "witness", "also require a cosignature of the newest checkpoint by the witness with this verifier `key` (repeatable)")
+		fs.IntVar(&quorum, "witness-quorum", 0, "how many of the --witness keys must have cosigned the newest checkpoint (default 1)")
 	})
+	if err != nil {
+		return err
+	}
+	ws, err := witnessPolicy(witnesses, &quorum)
 	if err != nil {
 		return err
 	}
@@ -93,7 +103,44 @@ func ledgerVerify(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	fmt.Fprintf(stdout, "ok: %d entries, %d signed checkpoints verified; root %x\n", rep.Size, rep.Checkpoints, rep.Root[:])
+	if len(ws) == 0 {
+		return nil
+	}
+	if rep.Newest == nil {
+		return errors.New("there is no signed checkpoint whose cosignatures could be checked; publish one with 'attest ledger checkpoint'")
+	}
+	size, _, _ := ledger.OpenCheckpoint(rep.Newest, key)
+	n, err := witness.Count(rep.Newest, key, ws)
+	if err != nil {
+		return fmt.Errorf("the newest checkpoint (size %d) is malformed: %w; keep this copy for investigation", size, err)
+	}
+	if n < quorum {
+		return fmt.Errorf("the newest checkpoint (size %d) carries %d of the %d witness cosignatures required, so no quorum of witnesses vouches that others were shown this same history; ask the log's operator whether ledger.witnesses is configured and the witnesses are reachable", size, n, quorum)
+	}
+	fmt.Fprintf(stdout, "witnessed: %d of %d witnesses cosigned the newest checkpoint (size %d; quorum %d)\n", n, len(ws), size, quorum)
 	return nil
+}
+
+// witnessPolicy parses the --witness keys and settles the quorum: 1 by
+// default, and at most the number of keys.
+func witnessPolicy(keys []string, quorum *int) ([]note.Verifier, error) {
+	if len(keys) == 0 {
+		if *quorum != 0 {
+			return nil, usagef("--witness-quorum needs --witness keys to count")
+		}
+		return nil, nil
+	}
+	ws, err := witness.ParseKeys(keys)
+	if err != nil {
+		return nil, usagef("--witness: %v; pass the verifier key the witness's operator published", err)
+	}
+	if *quorum == 0 {
+		*quorum = 1
+	}
+	if *quorum < 1 || *quorum > len(ws) {
+		return nil, usagef("--witness-quorum %d: use a number from 1 to %d, the number of --witness keys", *quorum, len(ws))
+	}
+	return ws, nil
 }
 
 func ledgerExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -137,6 +184,20 @@ func ledgerCheckpoint(ctx context.Context, args []string, stdout, stderr io.Writ
 	cp, err := a.Signer.Publish(ctx)
 	if err != nil {
 		return err
+	}
+	if a.Witnesses != nil {
+		// Wait for the witnesses here, so the note printed carries their
+		// cosignatures; one that fails is logged and skipped.
+		missing, err := a.Witnesses.Cosign(ctx)
+		if err != nil {
+			return err
+		}
+		if missing > 0 {
+			fmt.Fprintf(stderr, "note: %d of %d witnesses have not cosigned this checkpoint; the log lines above say why\n", missing, len(c.Ledger.Witnesses))
+		}
+		if cp, err = a.Store.LatestCheckpoint(ctx); err != nil {
+			return err
+		}
 	}
 	stdout.Write(cp.Note)
 	return nil

@@ -9,12 +9,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/attest-ai/attest/internal/witness"
 	"gopkg.in/yaml.v3"
 )
 
@@ -61,6 +63,33 @@ type LedgerConfig struct {
 	QueueSize int `yaml:"queue_size"`
 	// CacheTiles bounds tiles cached for proofs (each about 16 KiB).
 	CacheTiles int `yaml:"cache_tiles"`
+	// Witnesses are asked to cosign each new checkpoint.
+	Witnesses []WitnessConfig `yaml:"witnesses"`
+	// WitnessQuorum is how many witness cosignatures make a checkpoint
+	// witnessed.
+	WitnessQuorum int `yaml:"witness_quorum"`
+	// WitnessTimeout bounds one request to a witness.
+	WitnessTimeout Duration `yaml:"witness_timeout"`
+}
+
+// WitnessConfig is one C2SP tlog-witness.
+type WitnessConfig struct {
+	// Name labels the witness in logs, metrics and evidence; default: the
+	// name of its key.
+	Name string `yaml:"name"`
+	// URL is the witness's submission prefix.
+	URL string `yaml:"url"`
+	// Key is the witness's cosignature verifier key.
+	Key string `yaml:"key"`
+}
+
+// WitnessKeys are the verifier keys of the configured witnesses.
+func (l LedgerConfig) WitnessKeys() []string {
+	keys := make([]string, len(l.Witnesses))
+	for i, w := range l.Witnesses {
+		keys[i] = w.Key
+	}
+	return keys
 }
 
 // PrivacyConfig sets data-governance jobs.
@@ -109,6 +138,8 @@ func Default() Config {
 			BatchMax:           4096,
 			QueueSize:          65536,
 			CacheTiles:         1024,
+			WitnessQuorum:      1,
+			WitnessTimeout:     Duration{10 * time.Second},
 		},
 		SQLite:  SQLiteConfig{Synchronous: "FULL"},
 		Privacy: PrivacyConfig{RetentionInterval: Duration{time.Hour}},
@@ -213,6 +244,11 @@ var envKeys = []struct {
 	{"ATTEST_LEDGER_BATCH_MAX", func(c *Config, v string) (err error) { c.Ledger.BatchMax, err = strconv.Atoi(v); return }},
 	{"ATTEST_LEDGER_QUEUE_SIZE", func(c *Config, v string) (err error) { c.Ledger.QueueSize, err = strconv.Atoi(v); return }},
 	{"ATTEST_LEDGER_CACHE_TILES", func(c *Config, v string) (err error) { c.Ledger.CacheTiles, err = strconv.Atoi(v); return }},
+	{"ATTEST_LEDGER_WITNESS_QUORUM", func(c *Config, v string) (err error) { c.Ledger.WitnessQuorum, err = strconv.Atoi(v); return }},
+	{"ATTEST_LEDGER_WITNESS_TIMEOUT", func(c *Config, v string) (err error) {
+		c.Ledger.WitnessTimeout.Duration, err = time.ParseDuration(v)
+		return
+	}},
 	{"ATTEST_RETENTION_INTERVAL", func(c *Config, v string) (err error) {
 		c.Privacy.RetentionInterval.Duration, err = time.ParseDuration(v)
 		return
@@ -252,6 +288,9 @@ func (c *Config) Validate() error {
 	if c.Ledger.BatchMax < 1 || c.Ledger.QueueSize < 1 || c.Ledger.CacheTiles < 1 {
 		return errors.New("ledger.batch_max, queue_size and cache_tiles must be positive")
 	}
+	if err := c.Ledger.validateWitnesses(); err != nil {
+		return err
+	}
 	if c.Privacy.RetentionInterval.Duration < time.Minute {
 		return errors.New("privacy.retention_interval must be at least 1m")
 	}
@@ -267,6 +306,61 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("sqlite.synchronous %q: use FULL, EXTRA or NORMAL", c.SQLite.Synchronous)
 	}
 	return nil
+}
+
+// validateWitnesses checks every witness's URL and key, so that a typo is
+// found at start rather than as a checkpoint that is never witnessed.
+func (l *LedgerConfig) validateWitnesses() error {
+	names := map[string]bool{}
+	for i, w := range l.Witnesses {
+		field := fmt.Sprintf("ledger.witnesses[%d]", i)
+		u, err := url.Parse(w.URL)
+		if w.URL == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("%s.url %q: use the witness's submission prefix, an http:// or https:// URL without query such as https://witness.example.com; attest posts to <url>/add-checkpoint", field, w.URL)
+		}
+		if u.User != nil {
+			return fmt.Errorf("%s.url: remove the user name and password; the witness protocol needs no credentials", field)
+		}
+		v, err := witness.ParseKey(w.Key)
+		if err != nil {
+			return fmt.Errorf("%s.key: %v; paste the verifier key the witness's operator gives you (name+hash+base64; 'attest witness' prints its own at start)", field, err)
+		}
+		name := w.Name
+		if name == "" {
+			name = v.Name()
+		}
+		if !printable(name) {
+			return fmt.Errorf("%s.name %q: use printable ASCII without spaces", field, name)
+		}
+		if names[name] {
+			return fmt.Errorf("%s: the name %q is used twice; give each witness its own name", field, name)
+		}
+		names[name] = true
+	}
+	if _, err := witness.ParseKeys(l.WitnessKeys()); err != nil {
+		return fmt.Errorf("ledger.witnesses: %w; list each witness once", err)
+	}
+	if len(l.Witnesses) > 0 && (l.WitnessQuorum < 1 || l.WitnessQuorum > len(l.Witnesses)) {
+		return fmt.Errorf("ledger.witness_quorum %d: use a number from 1 to %d, the number of ledger.witnesses", l.WitnessQuorum, len(l.Witnesses))
+	}
+	if l.WitnessTimeout.Duration < 100*time.Millisecond {
+		return fmt.Errorf("ledger.witness_timeout %s: use at least 100ms, such as 10s", l.WitnessTimeout)
+	}
+	return nil
+}
+
+// printable reports whether s is 1 to 256 printable ASCII characters
+// without spaces, as ledger references require.
+func printable(s string) bool {
+	if s == "" || len(s) > 256 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 // redact hides a password in a database URL for error messages.

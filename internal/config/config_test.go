@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/base64"
 	"flag"
 	"os"
 	"path/filepath"
@@ -8,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/attest-ai/attest/internal/witness"
+	"golang.org/x/mod/sumdb/note"
 )
 
 func TestPrecedence(t *testing.T) {
@@ -94,5 +98,72 @@ func TestApplyGC(t *testing.T) {
 	})
 	if got := debug.SetGCPercent(100); got != 100 {
 		t.Fatalf("gc percent %d: GOGC must win over the configuration", got)
+	}
+}
+
+func TestWitnesses(t *testing.T) {
+	_, vkey, err := witness.GenerateKey("witness.example/w1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, other, _ := witness.GenerateKey("witness.example/w2")
+	_, plain, _ := note.GenerateKey(nil, "witness.example/w3")
+	parts := strings.SplitN(vkey, "+", 3)
+	badHash := parts[0] + "+00000000+" + parts[2]
+	rfc6962Key := "log.example+01234567+" + base64.StdEncoding.EncodeToString(append([]byte{5}, make([]byte, 32)...))
+	c := Default()
+	in := "ledger:\n  witness_quorum: 2\n  witness_timeout: 3s\n  witnesses:\n" +
+		"    - {url: https://w1.example/, key: " + vkey + "}\n" +
+		"    - {name: auditor, url: http://127.0.0.1:7380, key: " + other + "}\n" +
+		"    - {url: https://w3.example/prefix, key: " + plain + "}\n"
+	if err := Parse([]byte(in), &c); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("valid witnesses refused: %v", err)
+	}
+	if got := c.Ledger.WitnessKeys(); len(got) != 3 || got[1] != other || c.Ledger.WitnessQuorum != 2 || c.Ledger.WitnessTimeout.Duration != 3*time.Second {
+		t.Fatalf("witnesses decoded as %+v", c.Ledger)
+	}
+	if d := Default(); d.Ledger.WitnessQuorum != 1 || d.Ledger.WitnessTimeout.Duration != 10*time.Second {
+		t.Fatalf("witness defaults: %+v", d.Ledger)
+	}
+
+	w := func(url, key string) WitnessConfig { return WitnessConfig{URL: url, Key: key} }
+	cases := []struct {
+		name      string
+		witnesses []WitnessConfig
+		quorum    int
+		want      string
+	}{
+		{"no url", []WitnessConfig{w("", vkey)}, 1, "ledger.witnesses[0].url"},
+		{"not http", []WitnessConfig{w("ftp://w.example", vkey)}, 1, "http:// or https://"},
+		{"no host", []WitnessConfig{w("https:///x", vkey)}, 1, "submission prefix"},
+		{"query", []WitnessConfig{w("https://w.example/?a=1", vkey)}, 1, "without query"},
+		{"credentials", []WitnessConfig{w("https://u:p@w.example", vkey)}, 1, "remove the user name"},
+		{"bad key", []WitnessConfig{w("https://w.example", "nonsense")}, 1, "ledger.witnesses[0].key"},
+		{"wrong key hash", []WitnessConfig{w("https://w.example", badHash)}, 1, "does not match the key"},
+		{"other key type", []WitnessConfig{w("https://w.example", rfc6962Key)}, 1, "key type 0x05 is not a witness key"},
+		{"same key twice", []WitnessConfig{w("https://a.example", vkey), {Name: "b", URL: "https://b.example", Key: vkey}}, 1, "given twice"},
+		{"same name twice", []WitnessConfig{{Name: "x", URL: "https://a.example", Key: vkey}, {Name: "x", URL: "https://b.example", Key: other}}, 1, "used twice"},
+		{"name with space", []WitnessConfig{{Name: "our auditor", URL: "https://a.example", Key: vkey}}, 1, "without spaces"},
+		{"quorum too high", []WitnessConfig{w("https://a.example", vkey)}, 2, "ledger.witness_quorum 2: use a number from 1 to 1"},
+		{"quorum zero", []WitnessConfig{w("https://a.example", vkey)}, 0, "ledger.witness_quorum"},
+	}
+	for _, tc := range cases {
+		c := Default()
+		c.Ledger.Witnesses, c.Ledger.WitnessQuorum = tc.witnesses, tc.quorum
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %v, want an error mentioning %q", tc.name, err, tc.want)
+		}
+	}
+	c = Default()
+	c.Ledger.WitnessTimeout.Duration = time.Millisecond
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "ledger.witness_timeout") {
+		t.Errorf("tiny timeout: %v", err)
+	}
+	env := map[string]string{"ATTEST_LEDGER_WITNESS_TIMEOUT": "2s", "ATTEST_LEDGER_WITNESS_QUORUM": "1"}
+	if c, err := Load(&Flags{}, func(k string) string { return env[k] }); err != nil || c.Ledger.WitnessTimeout.Duration != 2*time.Second {
+		t.Errorf("witness env: %v %+v", err, c.Ledger)
 	}
 }

@@ -62,8 +62,10 @@ type Deps struct {
 	// OIDC enables single sign-on; nil disables it.
 	OIDC *OIDCConfig
 	// Witnesses are the verifier keys of witnesses whose cosignatures make
-	// a checkpoint "witnessed" on the dashboard.
-	Witnesses []string
+	// a checkpoint "witnessed" on the dashboard once WitnessQuorum of them
+	// (default 1) cosigned it.
+	Witnesses     []string
+	WitnessQuorum int
 
 	Controls  ControlsSource
 	Models    ModelsSource

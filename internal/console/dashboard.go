@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/attest-ai/attest/internal/ledger"
-	"golang.org/x/mod/sumdb/note"
+	"github.com/attest-ai/attest/internal/witness"
 )
 
 // ledgerHealth is the dashboard's ledger panel. Everything in it comes from
@@ -25,8 +25,9 @@ type ledgerHealth struct {
 	CPTime    time.Time
 	CPAge     string
 	Witnesses int  // configured witnesses
-	Witnessed bool // the newest checkpoint carries a witness cosignature
+	Witnessed bool // the newest checkpoint carries a quorum of cosignatures
 	Cosigs    int
+	Quorum    int
 }
 
 func (c *Console) ledgerHealth(ctx context.Context) ledgerHealth {
@@ -46,40 +47,19 @@ func (c *Console) ledgerHealth(ctx context.Context) ledgerHealth {
 	h.HasCP, h.CPSize, h.CPTime = true, cp.Size, cp.Time
 	h.CPAge = ago(c.now().Sub(cp.Time))
 	h.Pending = cp.Size < h.Size
-	h.Cosigs = witnessCount(cp.Note, c.d.VerifierKey, c.d.Witnesses)
-	h.Witnessed = h.Cosigs > 0
-	return h
-}
-
-// witnessCount verifies a checkpoint and counts valid cosignatures by the
-// configured witnesses. Keys that do not parse count for nothing.
-func witnessCount(msg []byte, logKey string, witnesses []string) int {
-	if len(witnesses) == 0 {
-		return 0
+	h.Quorum = max(c.d.WitnessQuorum, 1)
+	if len(c.d.Witnesses) == 0 {
+		return h
 	}
-	var vs []note.Verifier
-	names := map[string]bool{}
-	for i, k := range append([]string{logKey}, witnesses...) {
-		v, err := note.NewVerifier(k)
-		if err != nil {
-			continue
-		}
-		vs = append(vs, v)
-		if i > 0 {
-			names[v.Name()] = true
-		}
+	ws, err := witness.ParseKeys(c.d.Witnesses)
+	if err == nil {
+		h.Cosigs, err = witness.Count(cp.Note, c.d.VerifierKey, ws)
 	}
-	n, err := note.Open(msg, note.VerifierList(vs...))
 	if err != nil {
-		return 0
+		c.d.Logger.Warn("console witness cosignatures", "err", err)
 	}
-	count := 0
-	for _, s := range n.Sigs {
-		if names[s.Name] {
-			count++
-		}
-	}
-	return count
+	h.Witnessed = h.Cosigs >= h.Quorum
+	return h
 }
 
 // ago says how long ago something was, in the largest sensible unit.

@@ -38,8 +38,11 @@ type Settings struct {
 	// was kept anyway.
 	ZeroRetentionTenants []string `json:"zero_retention_tenants,omitempty"`
 	// Witnesses are verifier keys (name+hash+base64) of witnesses whose
-	// cosignature on a checkpoint counts.
+	// cosignature on a checkpoint counts (config ledger.witnesses).
 	Witnesses []string `json:"witnesses,omitempty"`
+	// WitnessQuorum is how many of them must cosign the newest
+	// checkpoint; default 1.
+	WitnessQuorum int `json:"witness_quorum,omitempty"`
 	// CheckpointMaxAge is how old the newest checkpoint may be while
 	// entries wait unsigned; default one hour.
 	CheckpointMaxAge time.Duration `json:"checkpoint_max_age,omitempty"`
@@ -75,6 +78,9 @@ func (s *Settings) defaults() {
 		}
 	}
 	def(&s.CheckpointMaxAge, time.Hour)
+	if s.WitnessQuorum <= 0 {
+		s.WitnessQuorum = 1
+	}
 	def(&s.ReviewMaxAge, 90*Day)
 	def(&s.RotationMaxAge, 90*Day)
 	def(&s.RetentionMaxAge, 36*time.Hour)

@@ -3,9 +3,8 @@ package controls
 import (
 	"fmt"
 	"slices"
-	"strings"
 
-	"golang.org/x/mod/sumdb/note"
+	"github.com/attest-ai/attest/internal/witness"
 )
 
 func init() {
@@ -14,7 +13,7 @@ func init() {
 	register("inference_error_rate", "Failed inference requests stay under the daily limit", checkErrorRate)
 	register("no_fail_open_requests", "No inference was served fail-open without evidence", checkFailOpen)
 	register("ledger_checkpoint_fresh", "A signed checkpoint covers the ledger within the hour", checkCheckpointFresh)
-	register("ledger_witnessed", "The newest checkpoint carries a witness cosignature", checkWitnessed)
+	register("ledger_witnessed", "The newest checkpoint carries a quorum of witness cosignatures", checkWitnessed)
 }
 
 // providers are the gateway providers in scope: configured ones and any
@@ -169,51 +168,25 @@ func checkWitnessed(in *Input) Result {
 	cp := in.Checkpoint
 	switch {
 	case len(in.Settings.Witnesses) == 0:
-		r.Status, r.Reason = NoEvidence, "no witness is configured; add witness verifier keys to the controls settings"
+		r.Status, r.Reason = NoEvidence, "no witness is configured; add witnesses under ledger.witnesses in the config file (docs/CONFIG.md)"
 		return r
 	case cp == nil:
 		r.Status, r.Reason = NoEvidence, "no signed checkpoint has been published"
 		return r
 	}
 	r.Population = 1
-	n, err := witnessCount(cp.Note, in.LogKey, in.Settings.Witnesses)
+	ws, err := witness.ParseKeys(in.Settings.Witnesses)
 	if err != nil {
-		r.Status, r.Reason = Fail, err.Error()
+		r.Status, r.Reason = Fail, err.Error()+"; fix ledger.witnesses in the config file"
 		return r
 	}
-	if n == 0 {
-		r.fail(Item{Kind: "checkpoint", ID: fmt.Sprint(cp.Size), Reason: "the newest checkpoint carries no valid witness cosignature"})
+	quorum := in.Settings.WitnessQuorum
+	n, err := witness.Count(cp.Note, in.LogKey, ws)
+	switch {
+	case err != nil:
+		r.fail(Item{Kind: "checkpoint", ID: fmt.Sprint(cp.Size), Reason: "the newest checkpoint does not verify: " + err.Error()})
+	case n < quorum:
+		r.fail(Item{Kind: "checkpoint", ID: fmt.Sprint(cp.Size), Reason: fmt.Sprintf("the newest checkpoint carries %d of the %d witness cosignatures required", n, quorum)})
 	}
-	return r.finish(fmt.Sprintf("the newest checkpoint carries %d witness cosignatures", n), "the newest checkpoint is not witnessed")
-}
-
-// witnessCount verifies a checkpoint note and counts the valid signatures
-// by configured witnesses.
-func witnessCount(msg []byte, logKey string, witnesses []string) (int, error) {
-	var vs []note.Verifier
-	names := map[string]bool{}
-	for _, k := range append([]string{logKey}, witnesses...) {
-		if k == "" {
-			continue
-		}
-		v, err := note.NewVerifier(k)
-		if err != nil {
-			return 0, fmt.Errorf("witness key %q: %v; use an Ed25519 signed-note verifier key", strings.SplitN(k, "+", 2)[0], err)
-		}
-		vs = append(vs, v)
-		if k != logKey {
-			names[v.Name()] = true
-		}
-	}
-	n, err := note.Open(msg, note.VerifierList(vs...))
-	if err != nil {
-		return 0, nil
-	}
-	count := 0
-	for _, s := range n.Sigs {
-		if names[s.Name] {
-			count++
-		}
-	}
-	return count, nil
+	return r.finish(fmt.Sprintf("the newest checkpoint carries %d witness cosignatures (quorum %d)", n, quorum), "the newest checkpoint is not witnessed")
 }

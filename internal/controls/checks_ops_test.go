@@ -1,11 +1,16 @@
 package controls
 
 import (
+	"bytes"
 	"crypto/rand"
+	"encoding/base64"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/attest-ai/attest/internal/ledger"
+	"github.com/attest-ai/attest/internal/witness"
+	fnote "github.com/transparency-dev/formats/note"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -91,25 +96,54 @@ func TestCheckCheckpointFresh(t *testing.T) {
 
 func TestCheckWitnessed(t *testing.T) {
 	logS, logV := newNoteKey(t, "example.com/log")
-	witS, witV := newNoteKey(t, "witness.example")
-	_, otherV := newNoteKey(t, "other.example")
+	witS, witV := newCosigner(t, "witness.example")
+	wit2S, wit2V := newCosigner(t, "witness2.example")
+	_, otherV := newCosigner(t, "other.example")
 	text := ledger.FormatCheckpoint("example.com/log", 10, tlog.Hash{})
-	signed, err := note.Sign(&note.Note{Text: text}, logS)
-	if err != nil {
-		t.Fatal(err)
+	sign := func(signers ...note.Signer) []byte {
+		b, err := note.Sign(&note.Note{Text: text}, append([]note.Signer{logS}, signers...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
 	}
-	cosigned, err := note.Sign(&note.Note{Text: text}, logS, witS)
-	if err != nil {
-		t.Fatal(err)
-	}
+	signed, cosigned, both := sign(), sign(witS), sign(witS, wit2S)
+	// A line with the witness's key ID but a signature that is not its.
+	i := bytes.LastIndexByte(cosigned, ' ') + 1
+	raw, _ := base64.StdEncoding.DecodeString(string(cosigned[i : len(cosigned)-1]))
+	raw[len(raw)-1] ^= 1
+	forged := append(bytes.Clone(cosigned[:i]), base64.StdEncoding.EncodeToString(raw)+"\n"...)
 	cp := func(n []byte) *ledger.Checkpoint { return &ledger.Checkpoint{Size: 10, Note: n, Time: now} }
+	one := Settings{Witnesses: []string{witV}}
+	two := Settings{Witnesses: []string{witV, wit2V}, WitnessQuorum: 2}
 	runCheck(t, "ledger_witnessed", []checkCase{
-		{"cosigned", fixture{logKey: logV, checkpoint: cp(cosigned), settings: Settings{Witnesses: []string{witV}}}, Pass, nil},
-		{"log signature only", fixture{logKey: logV, checkpoint: cp(signed), settings: Settings{Witnesses: []string{witV}}}, Fail, []string{"10"}},
+		{"cosigned", fixture{logKey: logV, checkpoint: cp(cosigned), settings: one}, Pass, nil},
+		{"log signature only", fixture{logKey: logV, checkpoint: cp(signed), settings: one}, Fail, []string{"10"}},
 		{"cosigned by an unknown witness", fixture{logKey: logV, checkpoint: cp(cosigned), settings: Settings{Witnesses: []string{otherV}}}, Fail, []string{"10"}},
+		{"forged cosignature", fixture{logKey: logV, checkpoint: cp(forged), settings: one}, Fail, []string{"10"}},
+		{"quorum of two met", fixture{logKey: logV, checkpoint: cp(both), settings: two}, Pass, nil},
+		{"quorum of two missed", fixture{logKey: logV, checkpoint: cp(cosigned), settings: two}, Fail, []string{"10"}},
 		{"no witness configured", fixture{logKey: logV, checkpoint: cp(cosigned)}, NoEvidence, nil},
 		{"bad witness key", fixture{logKey: logV, checkpoint: cp(cosigned), settings: Settings{Witnesses: []string{"nonsense"}}}, Fail, nil},
 	})
+	r := checkWitnessed(&Input{Settings: Settings{}})
+	if !strings.Contains(r.Reason, "ledger.witnesses") || !strings.Contains(r.Reason, "docs/CONFIG.md") {
+		t.Errorf("the no-witness reason must name the setting: %q", r.Reason)
+	}
+}
+
+// newCosigner is a witness's cosignature/v1 key.
+func newCosigner(t *testing.T, name string) (note.Signer, string) {
+	t.Helper()
+	skey, vkey, err := witness.GenerateKey(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := fnote.NewSignerForCosignatureV1(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, vkey
 }
 
 func newNoteKey(t *testing.T, name string) (note.Signer, string) {

@@ -144,6 +144,7 @@ type Signer struct {
 	log    *Log
 	signer note.Signer
 	origin string
+	notify func(Checkpoint)
 }
 
 // NewSigner pairs a log with its checkpoint key. The origin line is the
@@ -154,6 +155,11 @@ func NewSigner(l *Log, s note.Signer) *Signer {
 
 // Origin is the checkpoint origin line.
 func (s *Signer) Origin() string { return s.origin }
+
+// OnPublish has f told of every checkpoint that Publish newly stores, such
+// as to ask witnesses to cosign it. f runs on the publishing goroutine and
+// must return at once. Set it before the first Publish.
+func (s *Signer) OnPublish(f func(Checkpoint)) { s.notify = f }
 
 // Publish signs and stores a checkpoint for the committed head, unless the
 // newest checkpoint already covers it.
@@ -176,6 +182,9 @@ func (s *Signer) Publish(ctx context.Context) (Checkpoint, error) {
 	c := Checkpoint{Size: size, Root: root, Note: signed, Time: time.Now().UTC()}
 	if err := s.log.st.SaveCheckpoint(ctx, c); err != nil {
 		return Checkpoint{}, fmt.Errorf("store checkpoint: %w", err)
+	}
+	if s.notify != nil {
+		s.notify(c)
 	}
 	return c, nil
 }

@@ -102,6 +102,21 @@ func (m *memStore) SaveCheckpoint(_ context.Context, c Checkpoint) error {
 	m.cps = append(m.cps, c)
 	return nil
 }
+func (m *memStore) AddCosignatures(_ context.Context, size uint64, sigs []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i := range m.cps {
+		if m.cps[i].Size == size {
+			n, err := MergeSignatures(m.cps[i].Note, sigs)
+			if err != nil {
+				return err
+			}
+			m.cps[i].Note = n
+			return nil
+		}
+	}
+	return ErrNotFound
+}
 func (m *memStore) LatestCheckpoint(context.Context) (Checkpoint, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

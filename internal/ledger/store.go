@@ -31,6 +31,10 @@ type Store interface {
 	// QueryLedger selects entries by indexed fields with keyset paging.
 	QueryLedger(ctx context.Context, q Query) ([]RawEntry, error)
 	SaveCheckpoint(ctx context.Context, c Checkpoint) error
+	// AddCosignatures appends witness signature lines to the note of the
+	// stored checkpoint of the given size, as MergeSignatures does, in one
+	// atomic step. It returns ErrNotFound if no checkpoint has that size.
+	AddCosignatures(ctx context.Context, size uint64, sigs []byte) error
 	// LatestCheckpoint returns the newest checkpoint, or ErrNotFound.
 	LatestCheckpoint(ctx context.Context) (Checkpoint, error)
 	// Checkpoints lists checkpoints with sizes in [from, to], oldest first.
@@ -77,7 +81,7 @@ type RawEntry struct {
 type Checkpoint struct {
 	Size uint64
 	Root tlog.Hash
-	// Note is the complete signed note.
+	// Note is the complete signed note, with any witness cosignatures.
 	Note []byte
 	Time time.Time
 }

@@ -36,6 +36,9 @@ type VerifyReport struct {
 	Size        uint64
 	Root        tlog.Hash
 	Checkpoints int
+	// Newest is the signed note of the largest checkpoint, with any
+	// witness cosignatures, for checks of who cosigned it.
+	Newest []byte
 }
 
 // Verify recomputes every leaf hash and tile from the entries, compares
@@ -108,10 +111,15 @@ func verify(ctx context.Context, src Source, vkey string, progress func(done, to
 		root tlog.Hash
 	}
 	var want []cpAt
+	var newest []byte
+	var newestSize uint64
 	for _, c := range cps {
 		s, r, err := OpenCheckpoint(c.Note, vkey)
 		if err != nil {
 			return VerifyReport{}, fmt.Errorf("checkpoint of size %d: %w", c.Size, err)
+		}
+		if newest == nil || s >= newestSize {
+			newest, newestSize = c.Note, s
 		}
 		if s > size {
 			return VerifyReport{}, &TamperError{Index: size, Reason: fmt.Sprintf("a signed checkpoint covers %d entries but the log holds %d: entries from %d on were removed", s, size, size)}
@@ -223,7 +231,7 @@ func verify(ctx context.Context, src Source, vkey string, progress func(done, to
 	if ci < len(want) {
 		return VerifyReport{}, fmt.Errorf("checkpoint of size %d was not reached", want[ci].size)
 	}
-	return VerifyReport{Size: size, Root: root, Checkpoints: len(want)}, nil
+	return VerifyReport{Size: size, Root: root, Checkpoints: len(want), Newest: newest}, nil
 }
 
 // compareTile checks a recomputed tile against the stored one and names the

@@ -201,6 +201,32 @@ func (s *Store) SaveCheckpoint(ctx context.Context, c ledger.Checkpoint) error {
 	return nil
 }
 
+// AddCosignatures implements ledger.Store. The row lock makes the read
+// and the update one step, so concurrent additions both land.
+func (s *Store) AddCosignatures(ctx context.Context, size uint64, sigs []byte) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var note []byte
+		err := tx.QueryRow(ctx, `SELECT note FROM ledger_checkpoints WHERE size = $1 FOR UPDATE`, int64(size)).Scan(&note)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("checkpoint of size %d: %w", size, ledger.ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("read checkpoint: %w", err)
+		}
+		merged, err := ledger.MergeSignatures(note, sigs)
+		if err != nil {
+			return fmt.Errorf("checkpoint of size %d: %w", size, err)
+		}
+		if len(merged) == len(note) {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `UPDATE ledger_checkpoints SET note = $1 WHERE size = $2`, merged, int64(size)); err != nil {
+			return fmt.Errorf("save cosignatures: %w", err)
+		}
+		return nil
+	})
+}
+
 // LatestCheckpoint implements ledger.Store.
 func (s *Store) LatestCheckpoint(ctx context.Context) (ledger.Checkpoint, error) {
 	cs, err := s.checkpoints(ctx, `SELECT size, root, note, created_us FROM ledger_checkpoints ORDER BY size DESC LIMIT 1`)

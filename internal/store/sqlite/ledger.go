@@ -301,6 +301,32 @@ func (s *Store) SaveCheckpoint(ctx context.Context, c ledger.Checkpoint) error {
 	return nil
 }
 
+// AddCosignatures implements ledger.Store. The writer's immediate
+// transaction makes the read and the update one step.
+func (s *Store) AddCosignatures(ctx context.Context, size uint64, sigs []byte) error {
+	return s.withTx(ctx, func(tx *sql.Tx) error {
+		var note []byte
+		err := tx.QueryRowContext(ctx, `SELECT note FROM ledger_checkpoints WHERE size = ?`, int64(size)).Scan(&note)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("checkpoint of size %d: %w", size, ledger.ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("read checkpoint: %w", err)
+		}
+		merged, err := ledger.MergeSignatures(note, sigs)
+		if err != nil {
+			return fmt.Errorf("checkpoint of size %d: %w", size, err)
+		}
+		if len(merged) == len(note) {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE ledger_checkpoints SET note = ? WHERE size = ?`, merged, int64(size)); err != nil {
+			return fmt.Errorf("save cosignatures: %w", err)
+		}
+		return nil
+	})
+}
+
 // LatestCheckpoint implements ledger.Store.
 func (s *Store) LatestCheckpoint(ctx context.Context) (ledger.Checkpoint, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT size, root, note, created_us FROM ledger_checkpoints ORDER BY size DESC LIMIT 1`)

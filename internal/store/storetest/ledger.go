@@ -42,6 +42,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("LedgerQuery", func(t *testing.T) { testQuery(t, open(t)) })
 	t.Run("LedgerConflict", func(t *testing.T) { testConflict(t, open(t)) })
 	t.Run("LedgerCheckpoints", func(t *testing.T) { testCheckpoints(t, open(t)) })
+	t.Run("LedgerCosignatures", func(t *testing.T) { testCosignatures(t, open(t)) })
 	t.Run("LedgerReplicas", func(t *testing.T) { testReplicas(t, open(t)) })
 	t.Run("Vault", func(t *testing.T) { testVault(t, open(t)) })
 	t.Run("Access", func(t *testing.T) { testAccess(t, open(t)) })
@@ -350,6 +351,98 @@ func testCheckpoints(t *testing.T, st Store) {
 	some, _ := st.Checkpoints(ctx, 11, 25)
 	if len(some) != 1 || some[0].Size != 20 {
 		t.Fatalf("checkpoint range: %+v", some)
+	}
+}
+
+// testCosignatures adds witness signature lines to stored checkpoints: the
+// log's signature must still verify, every reader must see the lines, a
+// key's second line must be dropped, and concurrent additions must all
+// land.
+func testCosignatures(t *testing.T, st Store) {
+	ctx := context.Background()
+	l := openLog(t, st)
+	skey, vkey, err := note.GenerateKey(nil, "attest.test/log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, _ := note.NewSigner(skey)
+	s := ledger.NewSigner(l, signer)
+	var cps []ledger.Checkpoint
+	for round := 0; round < 2; round++ {
+		if _, err := l.Append(ctx, ev(round)); err != nil {
+			t.Fatal(err)
+		}
+		c, err := s.Publish(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cps = append(cps, c)
+	}
+	cosign := func(t *testing.T, name string, c ledger.Checkpoint) []byte {
+		wskey, _, err := note.GenerateKey(nil, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws, _ := note.NewSigner(wskey)
+		n, err := note.Sign(&note.Note{Text: string(c.Note[:bytes.LastIndex(c.Note, []byte("\n\n"))+1])}, ws)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n[bytes.LastIndex(n, []byte("\n\n"))+2:]
+	}
+	first := cosign(t, "witness.test/a", cps[1])
+	if err := st.AddCosignatures(ctx, cps[1].Size, first); err != nil {
+		t.Fatalf("add cosignature: %v", err)
+	}
+	latest, err := st.LatestCheckpoint(ctx)
+	if err != nil || !bytes.Equal(latest.Note, append(bytes.Clone(cps[1].Note), first...)) {
+		t.Fatalf("latest checkpoint after adding a cosignature: %v\n%s", err, latest.Note)
+	}
+	if _, _, err := ledger.OpenCheckpoint(latest.Note, vkey); err != nil {
+		t.Fatalf("the log's signature no longer verifies: %v", err)
+	}
+	// The same key again, even with another signature, is dropped.
+	if err := st.AddCosignatures(ctx, cps[1].Size, first); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := st.LatestCheckpoint(ctx); !bytes.Equal(again.Note, latest.Note) {
+		t.Fatalf("a repeated cosignature was stored twice:\n%s", again.Note)
+	}
+	// Concurrent additions by different witnesses all land.
+	var wg sync.WaitGroup
+	lines := [][]byte{cosign(t, "witness.test/b", cps[1]), cosign(t, "witness.test/c", cps[1])}
+	errs := make(chan error, len(lines))
+	for _, line := range lines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- st.AddCosignatures(ctx, cps[1].Size, line)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := st.Checkpoints(ctx, 0, 1<<40)
+	if err != nil || len(all) != 2 {
+		t.Fatalf("checkpoints: %d, %v", len(all), err)
+	}
+	if !bytes.Equal(all[0].Note, cps[0].Note) {
+		t.Fatalf("another checkpoint changed:\n%s", all[0].Note)
+	}
+	for _, want := range append(lines, first) {
+		if !bytes.Contains(all[1].Note, want) {
+			t.Fatalf("cosignature %q is missing from\n%s", want, all[1].Note)
+		}
+	}
+	if err := st.AddCosignatures(ctx, 999, first); !errors.Is(err, ledger.ErrNotFound) {
+		t.Fatalf("cosignature of a missing checkpoint: got %v, want ErrNotFound", err)
+	}
+	if err := st.AddCosignatures(ctx, cps[1].Size, []byte("not a signature\n")); err == nil {
+		t.Fatal("malformed signature lines were stored")
 	}
 }
 
