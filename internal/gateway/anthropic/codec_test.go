@@ -226,3 +226,47 @@ func TestDecodeCountRequest(t *testing.T) {
 		}
 	}
 }
+
+// TestParallelToolCalls checks that forbidding parallel tool calls
+// survives translation both ways: Anthropic says it inside tool_choice,
+// OpenAI in parallel_tool_calls.
+func TestParallelToolCalls(t *testing.T) {
+	const tools = `"tools":[{"name":"f","input_schema":{"type":"object"}}]`
+	for _, c := range []struct {
+		name, choice string
+		openai       string // wanted in the translated OpenAI body, "" for absent
+		anthropic    string // wanted back in tool_choice, "" for absent
+	}{
+		{"forbidden", `{"type":"auto","disable_parallel_tool_use":true}`, `"parallel_tool_calls":false`, `"disable_parallel_tool_use":true`},
+		{"forbidden with a forced tool", `{"type":"any","disable_parallel_tool_use":true}`, `"parallel_tool_calls":false`, `"disable_parallel_tool_use":true`},
+		{"allowed", `{"type":"auto","disable_parallel_tool_use":false}`, `"parallel_tool_calls":true`, ""},
+		{"unsaid", `{"type":"auto"}`, "", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r, err := DecodeRequest([]byte(`{"model":"claude","max_tokens":10,"messages":[{"role":"user","content":"hi"}],` + tools + `,"tool_choice":` + c.choice + `}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Raw = nil
+			oa, err := openai.EncodeRequest(r, "gpt")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if has := strings.Contains(string(oa), "parallel_tool_calls"); c.openai == "" && has || c.openai != "" && !strings.Contains(string(oa), c.openai) {
+				t.Errorf("OpenAI body %s, want %q", oa, c.openai)
+			}
+			back, err := openai.DecodeRequest(oa)
+			if err != nil {
+				t.Fatal(err)
+			}
+			back.Raw = nil
+			ab, _, err := EncodeRequest(back, "claude")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if has := strings.Contains(string(ab), "disable_parallel_tool_use"); c.anthropic == "" && has || c.anthropic != "" && !strings.Contains(string(ab), c.anthropic) {
+				t.Errorf("Anthropic body %s, want %q", ab, c.anthropic)
+			}
+		})
+	}
+}

@@ -278,14 +278,19 @@ func decodeTools(r *chat.Request, raw map[string]json.RawMessage) error {
 		r.Tools = append(r.Tools, chat.Tool{Name: t.Name, Description: t.Description, Schema: t.InputSchema})
 	}
 	var tc *struct {
-		Type string `json:"type"`
-		Name string `json:"name"`
+		Type                   string `json:"type"`
+		Name                   string `json:"name"`
+		DisableParallelToolUse *bool  `json:"disable_parallel_tool_use"`
 	}
 	if err := field(raw, "tool_choice", &tc); err != nil {
 		return err
 	}
 	if tc == nil {
 		return nil
+	}
+	if d := tc.DisableParallelToolUse; d != nil {
+		parallel := !*d
+		r.ParallelToolCalls = &parallel
 	}
 	switch tc.Type {
 	case "auto":
@@ -350,6 +355,16 @@ func EncodeRequest(r *chat.Request, model string) (body []byte, jsonMode bool, e
 		tools = append(tools, wireTool{Name: JSONTool, Description: "Answer with the JSON value the user asked for.", InputSchema: schemaOrObject(f.Schema)})
 		choice = map[string]any{"type": "tool", "name": JSONTool}
 		jsonMode = true
+	}
+	if p := r.ParallelToolCalls; p != nil && !*p && len(tools) > 0 && !jsonMode {
+		// The Messages API says this inside tool_choice, which then must
+		// name a mode: auto is what no choice means.
+		if choice == nil {
+			choice = map[string]any{"type": "auto"}
+		}
+		if choice["type"] != "none" {
+			choice["disable_parallel_tool_use"] = true
+		}
 	}
 	if len(tools) > 0 {
 		w["tools"] = tools

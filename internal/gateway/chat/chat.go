@@ -57,16 +57,19 @@ type Request struct {
 	// SystemParts are the system prompt's texts as the body gave them, one
 	// per OpenAI system or developer message or Anthropic system block, so
 	// that a guard's rewrite of one goes back in its place.
-	SystemParts    []string
-	Messages       []Message
-	Tools          []Tool
-	ToolChoice     *ToolChoice
-	ResponseFormat *ResponseFormat
-	MaxTokens      int
-	Temperature    *float64
-	TopP           *float64
-	Stop           []string
-	Stream         bool
+	SystemParts []string
+	Messages    []Message
+	Tools       []Tool
+	ToolChoice  *ToolChoice
+	// ParallelToolCalls, when set, allows or forbids several tool calls in
+	// one answer; nil leaves it to the provider.
+	ParallelToolCalls *bool
+	ResponseFormat    *ResponseFormat
+	MaxTokens         int
+	Temperature       *float64
+	TopP              *float64
+	Stop              []string
+	Stream            bool
 	// IncludeUsage asks for a final usage chunk on OpenAI streams.
 	IncludeUsage bool
 	// User is the end-user identifier the client supplied, if any.

@@ -67,6 +67,7 @@ type wireRequest struct {
 	Tools               []wireTool      `json:"tools"`
 	Functions           []wireFuncDef   `json:"functions"`
 	ToolChoice          json.RawMessage `json:"tool_choice"`
+	ParallelToolCalls   *bool           `json:"parallel_tool_calls"`
 	FunctionCall        json.RawMessage `json:"function_call"`
 	ResponseFormat      *wireFormat     `json:"response_format"`
 	MaxTokens           *int            `json:"max_tokens"`
@@ -99,7 +100,8 @@ func DecodeRequest(body []byte) (*chat.Request, error) {
 	if err := json.Unmarshal(body, &w); err != nil {
 		return nil, chat.DecodeError(err)
 	}
-	r := &chat.Request{Source: chat.OpenAI, Raw: body, Model: w.Model, Stream: w.Stream, Temperature: w.Temperature, TopP: w.TopP}
+	r := &chat.Request{Source: chat.OpenAI, Raw: body, Model: w.Model, Stream: w.Stream, Temperature: w.Temperature, TopP: w.TopP,
+		ParallelToolCalls: w.ParallelToolCalls}
 	if r.Model == "" {
 		return nil, chat.BadRequest("model", "model is required: name a model or route alias from GET /v1/models")
 	}
@@ -434,6 +436,10 @@ func EncodeRequest(r *chat.Request, model string) ([]byte, error) {
 		} else {
 			w["tool_choice"] = tc.Mode
 		}
+	}
+	if p := r.ParallelToolCalls; p != nil && len(r.Tools) > 0 {
+		// OpenAI accepts the flag only alongside tools.
+		w["parallel_tool_calls"] = *p
 	}
 	if f := r.ResponseFormat; f != nil {
 		switch f.Type {

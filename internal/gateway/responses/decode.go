@@ -102,7 +102,8 @@ func DecodeRequest(body []byte) (*chat.Request, *Echo, error) {
 	if err := refuseState(&w); err != nil {
 		return nil, nil, err
 	}
-	r := &chat.Request{Source: chat.Responses, Model: w.Model, Stream: w.Stream, Temperature: w.Temperature, TopP: w.TopP}
+	r := &chat.Request{Source: chat.Responses, Model: w.Model, Stream: w.Stream, Temperature: w.Temperature, TopP: w.TopP,
+		ParallelToolCalls: w.ParallelToolCalls}
 	if r.Model == "" {
 		return nil, nil, chat.BadRequest("model", "model is required: name a model or route alias from GET /v1/models")
 	}

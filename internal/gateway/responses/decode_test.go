@@ -188,6 +188,21 @@ func TestDecodeAccepts(t *testing.T) {
 	}
 }
 
+// TestParallelToolCallsReachProviders checks that parallel_tool_calls is
+// passed on in both providers' terms.
+func TestParallelToolCallsReachProviders(t *testing.T) {
+	r, _, err := DecodeRequest([]byte(`{"model":"m","input":"hi","tools":[{"type":"function","name":"f","parameters":{"type":"object"}}],"parallel_tool_calls":false}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if oa, err := openai.EncodeRequest(r, "m"); err != nil || !strings.Contains(string(oa), `"parallel_tool_calls":false`) {
+		t.Errorf("chat completions request %s, %v", oa, err)
+	}
+	if ab, _, err := anthropic.EncodeRequest(r, "m"); err != nil || !strings.Contains(string(ab), `"disable_parallel_tool_use":true`) {
+		t.Errorf("messages request %s, %v", ab, err)
+	}
+}
+
 func FuzzDecodeRequest(f *testing.F) {
 	for _, name := range []string{"string_input", "conversation", "json_object"} {
 		b, err := os.ReadFile(filepath.Join("testdata", "decode", name+".json"))
