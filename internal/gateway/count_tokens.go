@@ -6,16 +6,36 @@ import (
 
 	"github.com/attest-ai/attest/internal/gateway/anthropic"
 	"github.com/attest-ai/attest/internal/gateway/chat"
+	"github.com/attest-ai/attest/internal/gateway/responses"
 	"github.com/attest-ai/attest/internal/limits"
 )
 
-// serveCountTokens answers Anthropic's token count endpoint with the
-// gateway's own estimate. The prompt reaches no provider and nothing of it
-// is kept, so no inference entry is written; the call counts against the
-// key's request rate, but not its token budgets, since no model reads it,
-// and a key that abuse detection throttled is refused here too.
+// serveCountTokens answers Anthropic's token count endpoint.
 func (g *Gateway) serveCountTokens(w http.ResponseWriter, r *http.Request) {
-	x := g.begin(w, r, apiCountTokens, chat.Anthropic)
+	g.countTokens(w, r, apiCountTokens, chat.Anthropic, anthropic.DecodeCountRequest, func(n int) []byte {
+		return append(strconv.AppendInt([]byte(`{"input_tokens":`), int64(n), 10), '}')
+	})
+}
+
+// serveInputTokens answers the Responses API's input token count.
+func (g *Gateway) serveInputTokens(w http.ResponseWriter, r *http.Request) {
+	decode := func(b []byte) (*chat.Request, error) {
+		req, _, err := responses.DecodeRequest(b)
+		return req, err
+	}
+	g.countTokens(w, r, apiInputTokens, chat.Responses, decode, func(n int) []byte {
+		return append(strconv.AppendInt([]byte(`{"object":"response.input_tokens","input_tokens":`), int64(n), 10), '}')
+	})
+}
+
+// countTokens answers a token count request with the gateway's own
+// estimate. The prompt reaches no provider and nothing of it is kept, so
+// no inference entry is written; the call counts against the key's request
+// rate, but not its token budgets, since no model reads it, and a key that
+// abuse detection throttled is refused here too.
+func (g *Gateway) countTokens(w http.ResponseWriter, r *http.Request, api string, proto chat.Protocol,
+	decode func([]byte) (*chat.Request, error), answer func(int) []byte) {
+	x := g.begin(w, r, api, proto)
 	defer g.finish(x)
 	if !g.identify(w, r, x) {
 		return
@@ -29,7 +49,7 @@ func (g *Gateway) serveCountTokens(w http.ResponseWriter, r *http.Request) {
 		g.refuse(w, x, "bad_request", cerr)
 		return
 	}
-	req, err := anthropic.DecodeCountRequest(body)
+	req, err := decode(body)
 	if err != nil {
 		ce, ok := err.(*chat.Error)
 		if !ok {
@@ -49,8 +69,7 @@ func (g *Gateway) serveCountTokens(w http.ResponseWriter, r *http.Request) {
 	if !g.applyLimits(r.Context(), w, x, rate, 0) {
 		return
 	}
-	b := append([]byte(`{"input_tokens":`), strconv.Itoa(estimateInput(req))...)
-	writeJSON(w, x, append(b, '}'))
+	writeJSON(w, x, answer(estimateInput(req)))
 }
 
 // estimateInput guesses a request's input tokens the way the limits do,

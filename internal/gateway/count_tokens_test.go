@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/anthropics/anthropic-sdk-go"
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/responses"
 
 	"github.com/attest-ai/attest/internal/gateway"
 	"github.com/attest-ai/attest/internal/limits"
@@ -117,5 +119,51 @@ func TestCountTokensRefusals(t *testing.T) {
 	}
 	if n := e.ledger.Len(); n != 0 {
 		t.Errorf("refused token counts wrote %d ledger entries", n)
+	}
+}
+
+// TestInputTokens checks the Responses API's token count with the official
+// OpenAI SDK: the same estimate, no upstream call, no ledger entry, and
+// the same refusals as a Responses request.
+func TestInputTokens(t *testing.T) {
+	e := newEnv(t)
+	c := e.openaiClient(keyA)
+	params := responses.InputTokenCountParams{
+		Model:        openai.String("gpt"),
+		Instructions: openai.String("be brief"),
+		Input:        responses.InputTokenCountParamsInputUnion{OfString: openai.String("hello there")},
+	}
+	// "be brief" and "hello there" are 19 bytes: 5 tokens.
+	got, err := c.Responses.InputTokens.Count(context.Background(), params)
+	if err != nil || got.InputTokens != 5 || got.Object != "response.input_tokens" {
+		t.Fatalf("count %+v, %v", got, err)
+	}
+	if n := e.openai.Count() + e.anthropic.Count(); n != 0 {
+		t.Errorf("%d token counts reached an upstream", n)
+	}
+	if n := e.ledger.Len(); n != 0 {
+		t.Errorf("token counts wrote %d ledger entries", n)
+	}
+	for _, tc := range []struct {
+		name   string
+		params responses.InputTokenCountParams
+		status int
+	}{
+		{"unknown model", responses.InputTokenCountParams{Model: openai.String("nope"), Input: params.Input}, 404},
+		{"stored state", responses.InputTokenCountParams{Model: openai.String("gpt"), PreviousResponseID: openai.String("resp_1")}, 400},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := c.Responses.InputTokens.Count(context.Background(), tc.params)
+			var oe *openai.Error
+			if !errors.As(err, &oe) || oe.StatusCode != tc.status {
+				t.Errorf("want %d, got %v", tc.status, err)
+			}
+		})
+	}
+	auditor := e.openaiClient(keyAuditor)
+	_, err = auditor.Responses.InputTokens.Count(context.Background(), params)
+	var oe *openai.Error
+	if !errors.As(err, &oe) || oe.StatusCode != 403 {
+		t.Errorf("auditor: %v", err)
 	}
 }

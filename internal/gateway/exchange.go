@@ -22,6 +22,7 @@ const (
 	apiResponses   = "openai.responses"
 	apiMessages    = "anthropic.messages"
 	apiCountTokens = "anthropic.count_tokens"
+	apiInputTokens = "openai.input_tokens"
 	apiEmbeddings  = "openai.embeddings"
 	apiModels      = "models"
 )

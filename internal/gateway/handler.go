@@ -39,6 +39,7 @@ func (g *Gateway) Routes(mux *http.ServeMux) {
 	})
 	// Retrieving, listing the input of, cancelling and deleting a stored
 	// response all meet the same answer: there is none.
+	mux.HandleFunc("POST /v1/responses/input_tokens", g.serveInputTokens)
 	mux.HandleFunc("GET /v1/responses/{id...}", g.serveStoredResponse)
 	mux.HandleFunc("POST /v1/responses/{id}/cancel", g.serveStoredResponse)
 	mux.HandleFunc("DELETE /v1/responses/{id}", g.serveStoredResponse)
