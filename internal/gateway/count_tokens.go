@@ -51,20 +51,12 @@ func (g *Gateway) countTokens(w http.ResponseWriter, r *http.Request, api string
 	}
 	req, err := decode(body)
 	if err != nil {
-		ce, ok := err.(*chat.Error)
-		if !ok {
-			ce = chat.BadRequest("", "the request could not be decoded")
-		}
-		g.refuse(w, x, "bad_request", ce)
+		g.refuseBody(w, x, err)
 		return
 	}
-	rt, cerr := g.lookup(caller, req.Model)
-	if cerr != nil {
-		x.route = "unknown"
-		g.refuse(w, x, "model_not_found", cerr)
+	if _, ok := g.routeOf(w, x, req.Model); !ok {
 		return
 	}
-	x.route = rt.cfg.Alias
 	rate := []limits.Scope{{Kind: "key", ID: caller.KeyID, Limits: limits.Limits{RPM: caller.Limits.RPM}}}
 	if !g.applyLimits(r.Context(), w, x, rate, 0) {
 		return

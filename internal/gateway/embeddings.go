@@ -16,7 +16,6 @@ func (g *Gateway) serveEmbeddings(w http.ResponseWriter, r *http.Request) {
 	if !g.identify(w, r, x) {
 		return
 	}
-	caller := x.caller
 	ctx := r.Context()
 	if !g.policyFor(ctx, w, x) {
 		return
@@ -29,20 +28,13 @@ func (g *Gateway) serveEmbeddings(w http.ResponseWriter, r *http.Request) {
 	}
 	req, err := openai.DecodeEmbedRequest(body)
 	if err != nil {
-		ce, ok := err.(*chat.Error)
-		if !ok {
-			ce = chat.BadRequest("", "the request could not be decoded")
-		}
-		g.refuse(w, x, "bad_request", ce)
+		g.refuseBody(w, x, err)
 		return
 	}
-	rt, cerr := g.lookup(caller, req.Model)
-	if cerr != nil {
-		x.route = "unknown"
-		g.refuse(w, x, "model_not_found", cerr)
+	rt, ok := g.routeOf(w, x, req.Model)
+	if !ok {
 		return
 	}
-	x.route = rt.cfg.Alias
 	g.setSubject(r, x, req.User)
 	x.inputs = len(req.Inputs) + req.TokenInputs
 	x.promptTexts = req.Inputs
@@ -63,7 +55,7 @@ func (g *Gateway) serveEmbeddings(w http.ResponseWriter, r *http.Request) {
 	if !g.admit(ctx, w, x) || !g.checkConsent(ctx, w, x) || !g.checkServable(ctx, w, x, rt) {
 		return
 	}
-	rt, ok := g.routeFor(ctx, w, r, x, rt)
+	rt, ok = g.routeFor(ctx, w, r, x, rt)
 	if !ok || !g.inspectInputs(ctx, w, x, req) {
 		return
 	}

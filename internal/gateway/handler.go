@@ -149,6 +149,28 @@ func (g *Gateway) lookup(c Caller, model string) (*route, *chat.Error) {
 
 // refuse answers an authenticated request that will not be served and
 // records why.
+// refuseBody refuses a request whose body did not decode.
+func (g *Gateway) refuseBody(w http.ResponseWriter, x *exchange, err error) {
+	ce, ok := err.(*chat.Error)
+	if !ok {
+		ce = chat.BadRequest("", "the request could not be decoded")
+	}
+	g.refuse(w, x, "bad_request", ce)
+}
+
+// routeOf finds the route for model that x's caller may use and names it
+// in x, or refuses the request.
+func (g *Gateway) routeOf(w http.ResponseWriter, x *exchange, model string) (*route, bool) {
+	rt, cerr := g.lookup(x.caller, model)
+	if cerr != nil {
+		x.route = "unknown"
+		g.refuse(w, x, "model_not_found", cerr)
+		return nil, false
+	}
+	x.route = rt.cfg.Alias
+	return rt, true
+}
+
 func (g *Gateway) refuse(w http.ResponseWriter, x *exchange, reason string, e *chat.Error) {
 	x.refused = reason
 	g.writeError(w, x, e)
@@ -255,7 +277,6 @@ func (g *Gateway) serveChat(w http.ResponseWriter, r *http.Request, proto chat.P
 	if !g.identify(w, r, x) {
 		return
 	}
-	caller := x.caller
 	ctx := r.Context()
 	if !g.policyFor(ctx, w, x) {
 		return
@@ -279,21 +300,14 @@ func (g *Gateway) serveChat(w http.ResponseWriter, r *http.Request, proto chat.P
 		req, err = openai.DecodeRequest(body)
 	}
 	if err != nil {
-		ce, ok := err.(*chat.Error)
-		if !ok {
-			ce = chat.BadRequest("", "the request could not be decoded")
-		}
-		g.refuse(w, x, "bad_request", ce)
+		g.refuseBody(w, x, err)
 		return
 	}
 	x.stream = req.Stream
-	rt, cerr := g.lookup(caller, req.Model)
-	if cerr != nil {
-		x.route = "unknown"
-		g.refuse(w, x, "model_not_found", cerr)
+	rt, ok := g.routeOf(w, x, req.Model)
+	if !ok {
 		return
 	}
-	x.route = rt.cfg.Alias
 	g.setSubject(r, x, req.User)
 	g.measurePrompt(x, req)
 	ctx, span := g.startSpan(ctx, "chat", x.route)
@@ -301,7 +315,7 @@ func (g *Gateway) serveChat(w http.ResponseWriter, r *http.Request, proto chat.P
 	if !g.admit(ctx, w, x) || !g.checkConsent(ctx, w, x) || !g.checkServable(ctx, w, x, rt) {
 		return
 	}
-	rt, ok := g.routeFor(ctx, w, r, x, rt)
+	rt, ok = g.routeFor(ctx, w, r, x, rt)
 	if !ok {
 		return
 	}
