@@ -257,3 +257,17 @@ func EstimateTokens(texts ...string) int {
 func (r *Request) JoinSystem() {
 	r.System = strings.Join(r.SystemParts, "\n\n")
 }
+
+// ImagePart is an image given by URL. A data: URL is also split into its
+// media type and base64 data, which is how Anthropic providers take it.
+func ImagePart(url string) Part {
+	p := Part{Type: PartImage, ImageURL: url}
+	if rest, ok := strings.CutPrefix(url, "data:"); ok {
+		if meta, data, ok := strings.Cut(rest, ","); ok {
+			if mt, ok := strings.CutSuffix(meta, ";base64"); ok {
+				p.MediaType, p.Data = mt, data
+			}
+		}
+	}
+	return p
+}

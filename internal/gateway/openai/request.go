@@ -288,7 +288,7 @@ func contentParts(c json.RawMessage, param string) ([]chat.Part, error) {
 				if p.ImageURL == nil || p.ImageURL.URL == "" {
 					return nil, chat.BadRequest(fmt.Sprintf("%s.content[%d].image_url", param, j), "an image_url part needs image_url.url")
 				}
-				parts = append(parts, imagePart(p.ImageURL.URL))
+				parts = append(parts, chat.ImagePart(p.ImageURL.URL))
 			default:
 				// Other part types (audio, files) pass through to OpenAI
 				// providers in the raw body; other providers never see them.
@@ -299,20 +299,6 @@ func contentParts(c json.RawMessage, param string) ([]chat.Part, error) {
 	default:
 		return nil, chat.BadRequest(param+".content", "content must be a string or an array of parts")
 	}
-}
-
-// imagePart splits a data: URL into media type and base64 data so that
-// Anthropic providers can take it.
-func imagePart(url string) chat.Part {
-	p := chat.Part{Type: chat.PartImage, ImageURL: url}
-	if rest, ok := strings.CutPrefix(url, "data:"); ok {
-		if meta, data, ok := strings.Cut(rest, ","); ok {
-			if mt, ok := strings.CutSuffix(meta, ";base64"); ok {
-				p.MediaType, p.Data = mt, data
-			}
-		}
-	}
-	return p
 }
 
 func decodeTools(r *chat.Request, w *wireRequest) error {

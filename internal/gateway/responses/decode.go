@@ -333,7 +333,7 @@ func contentParts(c json.RawMessage, param string) ([]chat.Part, error) {
 					return nil, chat.BadRequest(where+".image_url", "an input_image part needs image_url, a URL or a data: URL; "+
 						"files stored with OpenAI cannot be read through the gateway")
 				}
-				parts = append(parts, imagePart(p.ImageURL))
+				parts = append(parts, chat.ImagePart(p.ImageURL))
 			default:
 				// Dropping a file or audio part would change what the model
 				// is asked without anyone knowing.
@@ -366,20 +366,6 @@ func outputText(c json.RawMessage, param string) (string, error) {
 		b.WriteString(p.Text)
 	}
 	return b.String(), nil
-}
-
-// imagePart splits a data: URL into media type and base64 data so that
-// Anthropic providers can take it.
-func imagePart(url string) chat.Part {
-	p := chat.Part{Type: chat.PartImage, ImageURL: url}
-	if rest, ok := strings.CutPrefix(url, "data:"); ok {
-		if meta, data, ok := strings.Cut(rest, ","); ok {
-			if mt, ok := strings.CutSuffix(meta, ";base64"); ok {
-				p.MediaType, p.Data = mt, data
-			}
-		}
-	}
-	return p
 }
 
 func decodeTools(r *chat.Request, raw json.RawMessage) error {
