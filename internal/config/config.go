@@ -83,6 +83,21 @@ type WitnessConfig struct {
 	Key string `yaml:"key"`
 }
 
+// parseWitnesses reads ATTEST_LEDGER_WITNESSES: pairs of a witness's URL
+// and verifier key, separated by spaces or newlines, since neither holds
+// one. Each is named after its key; Validate checks the rest.
+func parseWitnesses(v string) ([]WitnessConfig, error) {
+	f := strings.Fields(v)
+	if len(f)%2 != 0 {
+		return nil, fmt.Errorf("want pairs of a witness URL and its verifier key, separated by spaces, as \"https://w.example/ w.example+1234abcd+AB...\"; got %d words", len(f))
+	}
+	out := make([]WitnessConfig, 0, len(f)/2)
+	for i := 0; i < len(f); i += 2 {
+		out = append(out, WitnessConfig{URL: f[i], Key: f[i+1]})
+	}
+	return out, nil
+}
+
 // WitnessKeys are the verifier keys of the configured witnesses.
 func (l LedgerConfig) WitnessKeys() []string {
 	keys := make([]string, len(l.Witnesses))
@@ -244,6 +259,7 @@ var envKeys = []struct {
 	{"ATTEST_LEDGER_BATCH_MAX", func(c *Config, v string) (err error) { c.Ledger.BatchMax, err = strconv.Atoi(v); return }},
 	{"ATTEST_LEDGER_QUEUE_SIZE", func(c *Config, v string) (err error) { c.Ledger.QueueSize, err = strconv.Atoi(v); return }},
 	{"ATTEST_LEDGER_CACHE_TILES", func(c *Config, v string) (err error) { c.Ledger.CacheTiles, err = strconv.Atoi(v); return }},
+	{"ATTEST_LEDGER_WITNESSES", func(c *Config, v string) (err error) { c.Ledger.Witnesses, err = parseWitnesses(v); return }},
 	{"ATTEST_LEDGER_WITNESS_QUORUM", func(c *Config, v string) (err error) { c.Ledger.WitnessQuorum, err = strconv.Atoi(v); return }},
 	{"ATTEST_LEDGER_WITNESS_TIMEOUT", func(c *Config, v string) (err error) {
 		c.Ledger.WitnessTimeout.Duration, err = time.ParseDuration(v)

@@ -166,4 +166,20 @@ func TestWitnesses(t *testing.T) {
 	if c, err := Load(&Flags{}, func(k string) string { return env[k] }); err != nil || c.Ledger.WitnessTimeout.Duration != 2*time.Second {
 		t.Errorf("witness env: %v %+v", err, c.Ledger)
 	}
+	// The witnesses themselves, as URL and key pairs.
+	env = map[string]string{"ATTEST_LEDGER_WITNESSES": " https://a.example/w " + vkey + "\n https://b.example " + other + " ", "ATTEST_LEDGER_WITNESS_QUORUM": "2"}
+	c, err = Load(&Flags{}, func(k string) string { return env[k] })
+	if err != nil || len(c.Ledger.Witnesses) != 2 || c.Ledger.Witnesses[0].URL != "https://a.example/w" || c.Ledger.Witnesses[1].Key != other {
+		t.Errorf("ATTEST_LEDGER_WITNESSES: %v %+v", err, c.Ledger.Witnesses)
+	}
+	for v, want := range map[string]string{
+		"https://a.example/w":          "pairs of a witness URL and its verifier key",
+		"https://a.example/w nonsense": "ledger.witnesses[0].key",
+		vkey + " https://a.example/w":  "ledger.witnesses[0].url",
+	} {
+		env := map[string]string{"ATTEST_LEDGER_WITNESSES": v}
+		if _, err := Load(&Flags{}, func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ATTEST_LEDGER_WITNESSES=%q: got %v, want an error mentioning %q", v, err, want)
+		}
+	}
 }
