@@ -10,14 +10,15 @@ import (
 )
 
 // seedGateway sends a little traffic through the real gateway handler with
-// the demo consumer key, against the built-in demo provider: OpenAI and
-// Anthropic shapes, a stream, and named end users, so the audit trail and
-// the gateway metrics have data.
+// the demo consumer key, against the built-in demo provider: Chat
+// Completions, Responses, Messages and embeddings, a stream, and named end
+// users, so the audit trail and the gateway metrics have data.
 func (a *App) seedGateway(ctx context.Context, s *demo.Seed) (string, error) {
 	reqs := []struct{ path, body string }{
 		{"/v1/chat/completions", `{"model":"demo","messages":[{"role":"user","content":"Summarize our refund policy."}],"user":"customer-7"}`},
 		{"/v1/chat/completions", `{"model":"demo","stream":true,"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"What is SOC 2?"}],"user":"customer-8"}`},
 		{"/v1/messages", `{"model":"demo","max_tokens":64,"messages":[{"role":"user","content":"Classify: my invoice is wrong"}],"metadata":{"user_id":"customer-9"}}`},
+		{"/v1/responses", `{"model":"demo","instructions":"Answer in one line.","input":"Which region serves us?","user":"customer-7"}`},
 		{"/v1/embeddings", `{"model":"demo","input":"attest"}`},
 	}
 	ok := 0

@@ -34,7 +34,7 @@ func TestDemoSeedsOnceAndVerifies(t *testing.T) {
 	if err := demo.Run(ctx, a.DemoDeps(), &out); err != nil {
 		t.Fatalf("seed: %v\n%s", err, out.String())
 	}
-	if !strings.Contains(out.String(), "12 requests through the gateway") {
+	if !strings.Contains(out.String(), "15 requests through the gateway") {
 		t.Fatalf("the demo's gateway traffic did not all pass:\n%s", out.String())
 	}
 	// The README's quick start: the demo consumer key, the demo model, a
