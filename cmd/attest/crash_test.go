@@ -45,10 +45,10 @@ type proc struct {
 var listenRE = regexp.MustCompile(`listening on (http://[0-9.:]+) .*ledger key (\S+)`)
 var tokenRE = regexp.MustCompile(`atk_[A-Za-z0-9_-]+`)
 
-func start(t *testing.T, bin, dir string) *proc {
+func start(t *testing.T, bin, dir string, env ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(bin, "serve", "--data", dir, "--addr", "127.0.0.1:0", "--log-level", "error")
-	cmd.Env = append(os.Environ(), "ATTEST_CHECKPOINT_INTERVAL=1s")
+	cmd.Env = append(append(os.Environ(), "ATTEST_CHECKPOINT_INTERVAL=1s"), env...)
 	stdout, _ := cmd.StdoutPipe()
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
