@@ -138,6 +138,9 @@ type Tool struct {
 	Description string
 	// Schema is the JSON Schema of the arguments.
 	Schema json.RawMessage
+	// Strict asks the provider to hold the arguments to Schema exactly
+	// (OpenAI's strict function calling); providers without it ignore it.
+	Strict bool
 }
 
 // Tool choice modes.

@@ -310,7 +310,8 @@ func decodeTools(r *chat.Request, w *wireRequest) error {
 		if t.Function.Name == "" {
 			return chat.BadRequest(fmt.Sprintf("tools[%d].function.name", i), "every tool needs a function name")
 		}
-		r.Tools = append(r.Tools, chat.Tool{Name: t.Function.Name, Description: t.Function.Description, Schema: t.Function.Parameters})
+		r.Tools = append(r.Tools, chat.Tool{Name: t.Function.Name, Description: t.Function.Description, Schema: t.Function.Parameters,
+			Strict: t.Function.Strict != nil && *t.Function.Strict})
 	}
 	for _, f := range w.Functions {
 		r.Tools = append(r.Tools, chat.Tool{Name: f.Name, Description: f.Description, Schema: f.Parameters})
@@ -411,6 +412,9 @@ func EncodeRequest(r *chat.Request, model string) ([]byte, error) {
 				fn["parameters"] = t.Schema
 			} else {
 				fn["parameters"] = json.RawMessage(`{"type":"object","properties":{}}`)
+			}
+			if t.Strict {
+				fn["strict"] = true
 			}
 			tools[i] = map[string]any{"type": "function", "function": fn}
 		}

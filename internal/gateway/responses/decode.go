@@ -53,6 +53,7 @@ type wireTool struct {
 	Name        string          `json:"name"`
 	Description string          `json:"description"`
 	Parameters  json.RawMessage `json:"parameters"`
+	Strict      *bool           `json:"strict"`
 }
 
 type wireItem struct {
@@ -386,7 +387,7 @@ func decodeTools(r *chat.Request, raw json.RawMessage) error {
 		if t.Name == "" {
 			return chat.BadRequest(param+".name", "every function tool needs a name")
 		}
-		tool := chat.Tool{Name: t.Name, Description: t.Description}
+		tool := chat.Tool{Name: t.Name, Description: t.Description, Strict: t.Strict != nil && *t.Strict}
 		if present(t.Parameters) {
 			tool.Schema = t.Parameters
 		}

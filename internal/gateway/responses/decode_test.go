@@ -203,6 +203,19 @@ func TestParallelToolCallsReachProviders(t *testing.T) {
 	}
 }
 
+// TestStrictToolsReachOpenAI checks that a strict function tool stays
+// strict when the request is translated for an OpenAI-type provider.
+func TestStrictToolsReachOpenAI(t *testing.T) {
+	r, _, err := DecodeRequest([]byte(`{"model":"m","input":"hi","tools":[{"type":"function","name":"f","strict":true,"parameters":{"type":"object","properties":{},"additionalProperties":false}},{"type":"function","name":"g","strict":false}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	oa, err := openai.EncodeRequest(r, "m")
+	if err != nil || strings.Count(string(oa), `"strict":true`) != 1 {
+		t.Errorf("chat completions request %s, %v", oa, err)
+	}
+}
+
 func FuzzDecodeRequest(f *testing.F) {
 	for _, name := range []string{"string_input", "conversation", "json_object"} {
 		b, err := os.ReadFile(filepath.Join("testdata", "decode", name+".json"))
