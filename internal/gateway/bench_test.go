@@ -39,7 +39,17 @@ func benchBody(model string) string {
 // BenchmarkServeChat is the gateway's cost per request with auth, limits,
 // abuse detection, write-ahead audit (an in-memory ledger that
 // canonicalises every event), metrics and request logs.
-func BenchmarkServeChat(b *testing.B) {
+func BenchmarkServeChat(b *testing.B) { benchServe(b, "/v1/chat/completions", benchBody("bench")) }
+
+// BenchmarkServeResponses is BenchmarkServeChat through the Responses API:
+// the same prompt, decoded from a Responses body and answered as a
+// response object, so the two differ by the translation alone.
+func BenchmarkServeResponses(b *testing.B) {
+	pad := strings.Repeat("Please summarise the quarterly report in three short bullet points. ", 14)
+	benchServe(b, "/v1/responses", `{"model":"bench","instructions":"You are a helpful assistant.","input":"`+pad+`"}`)
+}
+
+func benchServe(b *testing.B, path, body string) {
 	cfg := gateway.DefaultConfig()
 	cfg.Providers = append(cfg.Providers, gateway.ProviderConfig{Name: "up", Kind: "openai-compatible", BaseURL: "http://upstream.invalid/v1"})
 	cfg.Routes = append(cfg.Routes, gateway.RouteConfig{Alias: "bench", Chain: []gateway.Target{{Provider: "up", Model: "bench-model"}}})
@@ -60,7 +70,6 @@ func BenchmarkServeChat(b *testing.B) {
 		b.Fatal(err)
 	}
 	h := gw.Handler()
-	body := benchBody("bench")
 	b.ReportAllocs()
 	b.SetBytes(int64(len(body)))
 	b.ResetTimer()
@@ -68,7 +77,7 @@ func BenchmarkServeChat(b *testing.B) {
 		if i%50000 == 0 {
 			led.Reset()
 		}
-		req := httptest.NewRequest(http.MethodPost, "/v1/chat/completions", strings.NewReader(body))
+		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer sk")
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, req)
