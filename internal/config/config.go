@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/attest-ai/attest/internal/ledger"
 	"github.com/attest-ai/attest/internal/witness"
 	"gopkg.in/yaml.v3"
 )
@@ -345,7 +346,7 @@ func (l *LedgerConfig) validateWitnesses() error {
 		if name == "" {
 			name = v.Name()
 		}
-		if !printable(name) {
+		if !ledger.ValidID(name) {
 			return fmt.Errorf("%s.name %q: use printable ASCII without spaces", field, name)
 		}
 		if names[name] {
@@ -363,20 +364,6 @@ func (l *LedgerConfig) validateWitnesses() error {
 		return fmt.Errorf("ledger.witness_timeout %s: use at least 100ms, such as 10s", l.WitnessTimeout)
 	}
 	return nil
-}
-
-// printable reports whether s is 1 to 256 printable ASCII characters
-// without spaces, as ledger references require.
-func printable(s string) bool {
-	if s == "" || len(s) > 256 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] <= ' ' || s[i] > '~' {
-			return false
-		}
-	}
-	return true
 }
 
 // redact hides a password in a database URL for error messages.

@@ -98,10 +98,21 @@ type Pending interface {
 // referenced artifact whose digest the event carries.
 const MaxEventSize = 60 << 10
 
-var (
-	typePattern = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$`)
-	idPattern   = regexp.MustCompile(`^[\x21-\x7e]{1,256}$`)
-)
+var typePattern = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$`)
+
+// ValidID reports whether s can name a tenant, an actor or a subject in
+// the ledger: 1 to 256 printable ASCII characters without spaces.
+func ValidID(s string) bool {
+	if s == "" || len(s) > 256 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
 
 // ErrInvalidEvent wraps every validation failure so callers can map it to a
 // 4xx answer.
@@ -135,7 +146,7 @@ func (e *Event) Validate() error {
 	if !typePattern.MatchString(e.Type) {
 		return fmt.Errorf("%w: type %q must be dotted lowercase words such as \"inference.request\"", ErrInvalidEvent, e.Type)
 	}
-	if !idPattern.MatchString(e.Tenant) {
+	if !ValidID(e.Tenant) {
 		return fmt.Errorf("%w: tenant must be 1-256 printable ASCII characters without spaces", ErrInvalidEvent)
 	}
 	switch e.Actor.Kind {
@@ -143,14 +154,14 @@ func (e *Event) Validate() error {
 	default:
 		return fmt.Errorf("%w: actor kind %q must be human, agent or service", ErrInvalidEvent, e.Actor.Kind)
 	}
-	if !idPattern.MatchString(e.Actor.ID) {
+	if !ValidID(e.Actor.ID) {
 		return fmt.Errorf("%w: actor id must be 1-256 printable ASCII characters without spaces", ErrInvalidEvent)
 	}
 	if len(e.Subjects) > 32 {
 		return fmt.Errorf("%w: at most 32 subject references, got %d", ErrInvalidEvent, len(e.Subjects))
 	}
 	for i, s := range e.Subjects {
-		if !idPattern.MatchString(s.Kind) || !idPattern.MatchString(s.ID) {
+		if !ValidID(s.Kind) || !ValidID(s.ID) {
 			return fmt.Errorf("%w: subject %d needs a kind and an id of printable ASCII without spaces", ErrInvalidEvent, i)
 		}
 	}

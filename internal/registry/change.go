@@ -143,7 +143,7 @@ func (s *Service) checkChangeSpec(spec *ChangeSpec) error {
 		}
 	}
 	if t := spec.Ticket; t != nil {
-		if !idPrintable(t.Key) || len(t.Key) > 64 {
+		if !ledger.ValidID(t.Key) || len(t.Key) > 64 {
 			return fmt.Errorf("%w: ticket key must be 1-64 printable characters without spaces, such as OPS-123", ErrInvalid)
 		}
 		if t.URL != "" {

@@ -286,7 +286,7 @@ func (s *Service) checkVersionSpec(ctx context.Context, tenant string, spec *Ver
 			return fmt.Errorf("%w: the base model needs a name", ErrInvalid)
 		}
 	}
-	if spec.TrainingRun != "" && !idPrintable(spec.TrainingRun) {
+	if spec.TrainingRun != "" && !ledger.ValidID(spec.TrainingRun) {
 		return fmt.Errorf("%w: training_run must be 1-256 printable characters without spaces", ErrInvalid)
 	}
 	// OpenLineage run ids are UUIDs, recorded in lowercase.
@@ -303,18 +303,6 @@ func (s *Service) checkVersionSpec(ctx context.Context, tenant string, spec *Ver
 }
 
 var uuidPattern = regexp.MustCompile(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`)
-
-func idPrintable(s string) bool {
-	if s == "" || len(s) > 256 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] <= ' ' || s[i] > '~' {
-			return false
-		}
-	}
-	return true
-}
 
 // RegisterVersion registers a version of a model. With a bundle it also
 // checks and records the signature (see AttachSignature); with training
