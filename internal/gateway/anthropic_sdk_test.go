@@ -267,3 +267,57 @@ func TestAnthropicSDKBetaHeader(t *testing.T) {
 		t.Fatalf("malformed anthropic-beta: %v", err)
 	}
 }
+
+// TestAnthropicSDKStructuredOutput sends structured output requests
+// (output_config.format and a strict tool) through the official SDK: an
+// Anthropic provider gets them as sent, an OpenAI-type one as a strict
+// json_schema response format and a strict function, and either answer is
+// the JSON text the schema asked for.
+func TestAnthropicSDKStructuredOutput(t *testing.T) {
+	e := newEnv(t)
+	c := e.anthropicClient(keyA)
+	schema := map[string]any{"type": "object", "properties": map[string]any{"echo": map[string]any{"type": "string"}},
+		"required": []string{"echo"}, "additionalProperties": false}
+	for _, model := range []string{"claude", "gpt"} {
+		t.Run(model, func(t *testing.T) {
+			msg, err := c.Messages.New(context.Background(), anthropic.MessageNewParams{
+				Model: anthropic.Model(model), MaxTokens: 256,
+				Messages:     []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("json please"))},
+				OutputConfig: anthropic.OutputConfigParam{Format: anthropic.JSONOutputFormatParam{Schema: schema}},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var v map[string]string
+			if len(msg.Content) != 1 || json.Unmarshal([]byte(msg.Content[0].Text), &v) != nil || v["echo"] != "json please" {
+				t.Errorf("content = %+v, want the JSON answer", msg.Content)
+			}
+		})
+	}
+	var body map[string]any
+	json.Unmarshal(e.anthropic.Requests()[0].Body, &body)
+	if oc, _ := body["output_config"].(map[string]any); oc["format"] == nil {
+		t.Errorf("anthropic upstream lost output_config: %s", e.anthropic.Requests()[0].Body)
+	}
+	json.Unmarshal(e.openai.Requests()[0].Body, &body)
+	rf, _ := body["response_format"].(map[string]any)
+	js, _ := rf["json_schema"].(map[string]any)
+	if rf["type"] != "json_schema" || js["strict"] != true || js["schema"] == nil {
+		t.Errorf("openai upstream response_format: %s", e.openai.Requests()[0].Body)
+	}
+
+	// A strict tool stays strict on an OpenAI-type provider.
+	_, err := c.Messages.New(context.Background(), anthropic.MessageNewParams{
+		Model: "gpt", MaxTokens: 256,
+		Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("weather in Oslo"))},
+		Tools: []anthropic.ToolUnionParam{{OfTool: &anthropic.ToolParam{Name: "get_weather", Strict: anthropic.Bool(true),
+			InputSchema: anthropic.ToolInputSchemaParam{Properties: map[string]any{"query": map[string]string{"type": "string"}}}}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs := e.openai.Requests()
+	if last := reqs[len(reqs)-1].Body; !strings.Contains(string(last), `"strict":true`) {
+		t.Errorf("openai upstream lost the strict tool: %s", last)
+	}
+}

@@ -118,9 +118,15 @@ func (g *Gateway) check(ctx context.Context, w http.ResponseWriter, x *exchange,
 		var ie *InputError
 		if errors.As(err, &ie) {
 			param, msg := ie.Param, ie.Message
-			if param == "response_format" && x.proto == chat.Responses {
-				// The Responses API takes its schema in text.format.
-				param, msg = "text.format", strings.ReplaceAll(msg, "response_format", "text.format")
+			if param == "response_format" {
+				// Name the schema where this API takes it.
+				switch x.proto {
+				case chat.Responses:
+					param = "text.format"
+				case chat.Anthropic:
+					param = "output_config.format"
+				}
+				msg = strings.ReplaceAll(msg, "response_format", param)
 			}
 			g.refuse(w, x, "bad_request", chat.BadRequest(param, "%s", msg))
 			return nil, false

@@ -213,6 +213,30 @@ func TestOpenAISDKResponseFormat(t *testing.T) {
 	if rf, _ := body["response_format"].(map[string]any); rf["type"] != "json_schema" {
 		t.Errorf("openai upstream lost response_format: %v", body["response_format"])
 	}
+
+	// A strict schema reaches an Anthropic model as its own structured
+	// output, with no tool forced.
+	got, err := c.Chat.Completions.New(context.Background(), openai.ChatCompletionNewParams{
+		Model:    "claude",
+		Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("json please")},
+		ResponseFormat: openai.ChatCompletionNewParamsResponseFormatUnion{OfJSONSchema: &shared.ResponseFormatJSONSchemaParam{
+			JSONSchema: shared.ResponseFormatJSONSchemaJSONSchemaParam{Name: "answer", Strict: openai.Bool(true), Schema: map[string]any{
+				"type": "object", "properties": map[string]any{"echo": map[string]any{"type": "string"}}, "required": []string{"echo"}, "additionalProperties": false}},
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v map[string]string
+	if json.Unmarshal([]byte(got.Choices[0].Message.Content), &v) != nil || v["echo"] != "json please" {
+		t.Errorf("strict schema on claude: content %q", got.Choices[0].Message.Content)
+	}
+	reqs := e.anthropic.Requests()
+	body = nil
+	json.Unmarshal(reqs[len(reqs)-1].Body, &body)
+	if oc, _ := body["output_config"].(map[string]any); oc["format"] == nil || body["tool_choice"] != nil {
+		t.Errorf("anthropic upstream for a strict schema: %s", reqs[len(reqs)-1].Body)
+	}
 }
 
 func TestOpenAISDKErrors(t *testing.T) {

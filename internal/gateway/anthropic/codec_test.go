@@ -2,6 +2,7 @@ package anthropic
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"io"
 	"os"
@@ -122,6 +123,7 @@ func FuzzDecodeRequest(f *testing.F) {
 	f.Add([]byte(fullRequest))
 	f.Add([]byte(`{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"tool_result"}]}]}`))
 	f.Add([]byte(`{"model":"m","max_tokens":1,"system":5,"messages":[{"role":"user","content":"x"}],"tool_choice":{"type":"tool"}}`))
+	f.Add([]byte(`{"model":"m","max_tokens":1,"messages":[{"role":"user","content":"x"}],"output_config":{"format":{"type":"json_schema","schema":{"type":"object"}}},"tools":[{"name":"f","strict":true}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := DecodeRequest(b)
 		if err != nil {
@@ -268,5 +270,86 @@ func TestParallelToolCalls(t *testing.T) {
 				t.Errorf("Anthropic body %s, want %q", ab, c.anthropic)
 			}
 		})
+	}
+}
+
+// TestStructuredOutputs checks that a schema the caller asks to be held
+// to survives translation both ways: Anthropic's output_config.format and
+// strict tools become OpenAI's strict json_schema and strict functions,
+// and a strict OpenAI schema reaches an Anthropic model as
+// output_config.format instead of the forced JSON tool.
+func TestStructuredOutputs(t *testing.T) {
+	const schema = `{"type":"object","properties":{"a":{"type":"number"}},"required":["a"],"additionalProperties":false}`
+	for _, spelling := range []string{`"output_config":{"effort":"low","format":{"type":"json_schema","schema":` + schema + `}}`, `"output_format":{"type":"json_schema","schema":` + schema + `}`} {
+		r, err := DecodeRequest([]byte(`{"model":"claude","max_tokens":10,"messages":[{"role":"user","content":"hi"}],` + spelling +
+			`,"tools":[{"name":"f","strict":true,"input_schema":` + schema + `},{"name":"g","input_schema":{"type":"object"}}]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f := r.ResponseFormat; f == nil || f.Type != chat.FormatJSONSchema || !f.Strict || string(f.Schema) != schema {
+			t.Fatalf("%s: format %+v", spelling, f)
+		}
+		if !r.Tools[0].Strict || r.Tools[1].Strict {
+			t.Errorf("tools %+v", r.Tools)
+		}
+		r.Raw = nil
+		oa, err := openai.EncodeRequest(r, "gpt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body struct {
+			ResponseFormat struct {
+				Type       string `json:"type"`
+				JSONSchema struct {
+					Name   string          `json:"name"`
+					Strict bool            `json:"strict"`
+					Schema json.RawMessage `json:"schema"`
+				} `json:"json_schema"`
+			} `json:"response_format"`
+			Tools []struct {
+				Function struct {
+					Strict bool `json:"strict"`
+				} `json:"function"`
+			} `json:"tools"`
+		}
+		if err := json.Unmarshal(oa, &body); err != nil {
+			t.Fatal(err)
+		}
+		js := body.ResponseFormat.JSONSchema
+		if body.ResponseFormat.Type != "json_schema" || js.Name != FormatName || !js.Strict || string(js.Schema) != schema {
+			t.Errorf("OpenAI response_format %s", oa)
+		}
+		if len(body.Tools) != 2 || !body.Tools[0].Function.Strict || body.Tools[1].Function.Strict {
+			t.Errorf("OpenAI tools %s", oa)
+		}
+		// And back: OpenAI's strict schema is Anthropic's structured output.
+		back, err := openai.DecodeRequest(oa)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back.Raw = nil
+		ab, jsonMode, err := EncodeRequest(back, "claude")
+		if err != nil || jsonMode {
+			t.Fatalf("json mode %v %v", jsonMode, err)
+		}
+		golden(t, "native_format.json", ab)
+	}
+}
+
+func TestStructuredOutputErrors(t *testing.T) {
+	const canary = "CANARY-7f3"
+	for _, c := range []struct{ body, param string }{
+		{`"output_config":{"format":{"type":"` + canary + `","schema":{}}}`, "output_config.format.type"},
+		{`"output_config":{"format":{"type":"json_schema"}}`, "output_config.format.schema"},
+		{`"output_config":{"format":{"type":"json_schema","schema":"` + canary + `"}}`, "output_config.format.schema"},
+		{`"output_format":{"type":"json_schema","schema":[1]}`, "output_format.schema"},
+		{`"output_config":{"format":{"type":"json_schema","schema":{}}},"output_format":{"type":"json_schema","schema":{}}`, "output_format"},
+		{`"output_config":5`, "output_config"},
+	} {
+		_, err := DecodeRequest([]byte(`{"model":"claude","max_tokens":10,"messages":[{"role":"user","content":"hi"}],` + c.body + `}`))
+		var ce *chat.Error
+		if !errors.As(err, &ce) || ce.Param != c.param || strings.Contains(ce.Message, canary) {
+			t.Errorf("%s: got %v, want a 400 about %s that does not quote the input", c.body, err, c.param)
+		}
 	}
 }

@@ -48,6 +48,7 @@ type wireTool struct {
 	Name        string          `json:"name"`
 	Description string          `json:"description,omitempty"`
 	InputSchema json.RawMessage `json:"input_schema,omitempty"`
+	Strict      bool            `json:"strict,omitempty"`
 }
 
 // DecodeRequest parses a Messages API request body. Errors are *chat.Error
@@ -115,6 +116,9 @@ func decodeRequest(body []byte, needMax bool) (*chat.Request, error) {
 		r.Messages = append(r.Messages, chat.Message{Role: role, Parts: parts})
 	}
 	if err := decodeTools(r, raw); err != nil {
+		return nil, err
+	}
+	if err := decodeFormat(r, raw); err != nil {
 		return nil, err
 	}
 	if err := field(raw, "temperature", &r.Temperature); err != nil {
@@ -275,7 +279,7 @@ func decodeTools(r *chat.Request, raw map[string]json.RawMessage) error {
 		if t.Name == "" {
 			return chat.BadRequest(fmt.Sprintf("tools.%d.name", i), "tools.%d.name: field required", i)
 		}
-		r.Tools = append(r.Tools, chat.Tool{Name: t.Name, Description: t.Description, Schema: t.InputSchema})
+		r.Tools = append(r.Tools, chat.Tool{Name: t.Name, Description: t.Description, Schema: t.InputSchema, Strict: t.Strict})
 	}
 	var tc *struct {
 		Type                   string `json:"type"`
@@ -334,7 +338,7 @@ func EncodeRequest(r *chat.Request, model string) (body []byte, jsonMode bool, e
 	w["messages"] = encodeMessages(r.Messages)
 	tools := make([]wireTool, 0, len(r.Tools)+1)
 	for _, t := range r.Tools {
-		tools = append(tools, wireTool{Name: t.Name, Description: t.Description, InputSchema: schemaOrObject(t.Schema)})
+		tools = append(tools, wireTool{Name: t.Name, Description: t.Description, InputSchema: schemaOrObject(t.Schema), Strict: t.Strict})
 	}
 	var choice map[string]any
 	if tc := r.ToolChoice; tc != nil {
@@ -349,9 +353,18 @@ func EncodeRequest(r *chat.Request, model string) (body []byte, jsonMode bool, e
 			choice = map[string]any{"type": "tool", "name": tc.Name}
 		}
 	}
-	if f := r.ResponseFormat; f != nil && (f.Type == chat.FormatJSONObject || f.Type == chat.FormatJSONSchema) {
-		// The Messages API has no JSON mode; forcing a tool whose input
-		// schema is the requested one gives the same guarantee.
+	switch f := r.ResponseFormat; {
+	case f == nil:
+	case nativeFormat(f):
+		// A strict schema is what the Messages API's structured outputs
+		// enforce, and unlike a forced tool it leaves the caller's own
+		// tools callable.
+		w["output_config"] = map[string]any{"format": map[string]any{"type": "json_schema", "schema": f.Schema}}
+	case f.Type == chat.FormatJSONObject || f.Type == chat.FormatJSONSchema:
+		// JSON mode, or a schema the caller did not ask to be held to
+		// strictly: forcing a tool whose input schema is the requested one
+		// gives JSON without refusing schemas that structured outputs
+		// cannot enforce.
 		tools = append(tools, wireTool{Name: JSONTool, Description: "Answer with the JSON value the user asked for.", InputSchema: schemaOrObject(f.Schema)})
 		choice = map[string]any{"type": "tool", "name": JSONTool}
 		jsonMode = true

@@ -338,6 +338,10 @@ func (u *Upstream) read(req map[string]any) turn {
 	if rf, ok := req["response_format"].(map[string]any); ok && rf["type"] != "text" {
 		t.jsonMode = true
 	}
+	// The Messages API's structured outputs, and their beta spelling.
+	if oc, ok := req["output_config"].(map[string]any); ok && oc["format"] != nil || req["output_format"] != nil {
+		t.jsonMode = true
+	}
 	return t
 }
 

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/attest-ai/attest/internal/gateway/gatewaytest"
 	"github.com/attest-ai/attest/internal/gateway/guardbridge"
 	"github.com/attest-ai/attest/internal/guard/output"
 	"github.com/attest-ai/attest/internal/guard/pii"
@@ -67,7 +68,7 @@ func TestSchemaRetryOnce(t *testing.T) {
 		// In JSON mode the fake answers {"echo": ...}, which the schema
 		// rejects.
 		st, h, out := e.chat("openai", userBody("openai", "gpt", "Answer in JSON.", "hello", schemaFormat))
-		if st != http.StatusUnprocessableEntity || jsonPath(t, out, "error.code") != "answer_blocked" || !strings.Contains(out, "response_format schema") {
+		if st != http.StatusUnprocessableEntity || jsonPath(t, out, "error.code") != "answer_blocked" || !strings.Contains(out, "requested JSON schema") {
 			t.Fatalf("status %d: %s", st, out)
 		}
 		if strings.Contains(out, "echo") {
@@ -177,5 +178,43 @@ func TestAnswerLimits(t *testing.T) {
 	st, _, out = e.chat("openai", userBody("openai", "gpt", "Be brief.", "key?", ""))
 	if st != http.StatusUnprocessableEntity || strings.Contains(out, "AKIA") || !strings.Contains(out, "AWS_KEY") {
 		t.Errorf("secret in answer: status %d: %s", st, out)
+	}
+}
+
+// anthropicSchema is schemaFormat as a Messages API structured output.
+const anthropicSchema = `"output_config":{"format":{"type":"json_schema","schema":{"type":"object","required":["answer"],"properties":{"answer":{"type":"string"}},"additionalProperties":false}}}`
+
+// TestAnthropicSchemaChecked checks that the output guard holds Anthropic
+// clients' answers to their output_config.format schema as it does
+// OpenAI's response_format, whichever provider answers: retried once, then
+// withheld; and that a schema that does not compile is refused by name.
+func TestAnthropicSchemaChecked(t *testing.T) {
+	for _, c := range []struct {
+		model string
+		up    func(*env) *gatewaytest.Upstream
+	}{
+		{"claude", func(e *env) *gatewaytest.Upstream { return e.anthropic }},
+		{"gpt", func(e *env) *gatewaytest.Upstream { return e.openai }},
+	} {
+		t.Run(c.model, func(t *testing.T) {
+			e := newEnv(t, nil)
+			up := c.up(e)
+			st, h, out := e.chat("anthropic", userBody("anthropic", c.model, "Answer in JSON.", "hello", anthropicSchema))
+			if st != http.StatusUnprocessableEntity || !strings.Contains(out, "requested JSON schema") || strings.Contains(out, "echo") || up.Count() != 2 {
+				t.Fatalf("status %d after %d calls: %s", st, up.Count(), out)
+			}
+			if o, _ := e.entry("inference.response", h.Get("X-Request-Id"))["guard_output"].(map[string]any); o["action"] != "block" || o["retried"] != true {
+				t.Errorf("guard output %v", o)
+			}
+			up.SetReply(func(_, _ string) []string { return []string{`{"answer":"yes"}`} })
+			if st, _, out := e.chat("anthropic", userBody("anthropic", c.model, "Answer in JSON.", "hello", anthropicSchema)); st != http.StatusOK || !strings.Contains(out, `answer`) {
+				t.Errorf("a matching answer: status %d: %s", st, out)
+			}
+			bad := `"output_config":{"format":{"type":"json_schema","schema":{"type":5}}}`
+			st, _, out = e.chat("anthropic", userBody("anthropic", c.model, "Be brief.", "hello", bad))
+			if msg, _ := jsonPath(t, out, "error.message").(string); st != http.StatusBadRequest || !strings.Contains(msg, "output_config.format") || strings.Contains(msg, "response_format") {
+				t.Errorf("a schema that does not compile: status %d: %s", st, out)
+			}
+		})
 	}
 }

@@ -177,7 +177,7 @@ func TestStreamStopped(t *testing.T) {
 func TestStreamSchemaFailure(t *testing.T) {
 	e := newEnv(t, nil)
 	st, h, out := e.chat("openai", userBody("openai", "gpt", "Answer in JSON.", "hello", schemaFormat+`,"stream":true`))
-	if st != http.StatusOK || !strings.Contains(out, "answer_blocked") || !strings.Contains(out, "response_format schema") || strings.Contains(out, "[DONE]") {
+	if st != http.StatusOK || !strings.Contains(out, "answer_blocked") || !strings.Contains(out, "requested JSON schema") || strings.Contains(out, "[DONE]") {
 		t.Fatalf("status %d: %s", st, out)
 	}
 	if e.openai.Count() != 1 {

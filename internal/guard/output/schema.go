@@ -63,9 +63,9 @@ func (s *Schema) Validate(answer []byte) error {
 	if err := s.s.Validate(v); err != nil {
 		var ve *jsonschema.ValidationError
 		if errors.As(err, &ve) {
-			return fmt.Errorf("answer does not match the response_format schema at %s", location(ve))
+			return fmt.Errorf("answer does not match the requested JSON schema at %s", location(ve))
 		}
-		return fmt.Errorf("answer does not match the response_format schema")
+		return fmt.Errorf("answer does not match the requested JSON schema")
 	}
 	return nil
 }
