@@ -182,6 +182,8 @@ func (c consoleControls) exceptions(ctx context.Context, k *controls.Control) ([
 	for _, x := range hist[i].Exceptions {
 		ce := console.ControlException{Start: x.Start, End: x.End, Status: string(x.Status), Reason: x.Reason}
 		switch {
+		case x.Remediation != nil && x.Remediation.Status == controls.NotApplicable:
+			ce.Remediation = fmt.Sprintf("closed by the evaluation at ledger entry %d, which found the control not applicable", x.Remediation.Index)
 		case x.Remediation != nil:
 			ce.Remediation = fmt.Sprintf("closed by the passing evaluation at ledger entry %d", x.Remediation.Index)
 			if n := len(x.Remediation.Attestations); n > 0 {
@@ -221,8 +223,8 @@ func evidence(cr controls.ControlResult) []console.EvidenceRef {
 
 // Trend implements console.ControlsSource: for each day of the
 // observation period (at most trendDays), the controls whose last
-// evaluation that day passed or failed. Days nothing ran stay at zero, so
-// an outage shows as a gap.
+// evaluation that day passed or failed. Not applicable counts as neither.
+// Days nothing ran stay at zero, so an outage shows as a gap.
 func (c consoleControls) Trend(ctx context.Context, tenant string) (console.Trend, error) {
 	from, now, err := c.window(ctx)
 	if err != nil {
@@ -233,16 +235,16 @@ func (c consoleControls) Trend(ctx context.Context, tenant string) (console.Tren
 		first = oldest
 	}
 	n := int(today.Sub(first)/controls.Day) + 1
-	byDay := make([]map[string]bool, n) // control -> passed, last of the day
+	byDay := make([]map[string]controls.Status, n) // control -> last status of the day
 	err = c.evaluations(ctx, ledger.Query{Type: controls.EventEvaluated, From: first, To: now.Add(time.Second)}, func(_ uint64, e *evaluated) {
 		i := int(e.Time.UTC().Sub(first) / controls.Day)
 		if i < 0 || i >= n {
 			return
 		}
 		if byDay[i] == nil {
-			byDay[i] = map[string]bool{}
+			byDay[i] = map[string]controls.Status{}
 		}
-		byDay[i][e.Body.Control] = !e.Body.Status.Failing()
+		byDay[i][e.Body.Control] = e.Body.Status
 	})
 	if err != nil {
 		return console.Trend{}, err
@@ -250,11 +252,12 @@ func (c consoleControls) Trend(ctx context.Context, tenant string) (console.Tren
 	tr := console.Trend{From: first, To: today, Points: make([]console.TrendPoint, n)}
 	for i, m := range byDay {
 		p := console.TrendPoint{Day: first.AddDate(0, 0, i)}
-		for _, ok := range m {
-			if ok {
-				p.Passing++
-			} else {
+		for _, st := range m {
+			switch {
+			case st.Failing():
 				p.Failing++
+			case st == controls.Pass:
+				p.Passing++
 			}
 		}
 		tr.Points[i] = p
@@ -263,16 +266,17 @@ func (c consoleControls) Trend(ctx context.Context, tenant string) (console.Tren
 }
 
 // Readiness implements console.ControlsSource from the engine's own
-// assessment.
+// assessment. The share is of the applicable controls: not applicable ones
+// neither help nor hurt it.
 func (c consoleControls) Readiness(ctx context.Context, tenant string) (console.Readiness, error) {
 	rd, err := c.eng.Readiness(ctx)
 	if err != nil {
 		return console.Readiness{}, err
 	}
-	out := console.Readiness{Controls: rd.Gap.Controls, Passing: rd.Gap.Passing,
+	out := console.Readiness{Controls: rd.Gap.Controls, Passing: rd.Gap.Passing, NotApplicable: len(rd.Gap.NotApplicable),
 		ObservationStart: rd.Type2.WindowStart, ObservationDays: rd.Type2.DaysElapsed, TargetDays: rd.Type2.TargetDays}
-	if out.Controls > 0 {
-		out.Percent = math.Round(float64(out.Passing)*1000/float64(out.Controls)) / 10
+	if n := out.Applicable(); n > 0 {
+		out.Percent = math.Round(float64(out.Passing)*1000/float64(n)) / 10
 	}
 	return out, nil
 }

@@ -53,26 +53,37 @@ func TestConsoleControls(t *testing.T) {
 	if len(d.Evidence) == 0 || d.Evidence[0].Index != cr.Index {
 		t.Errorf("evidence = %+v, want the evaluation %d first", d.Evidence, cr.Index)
 	}
-	pass := 0
+	pass, failing := 0, 0
 	for _, c := range run.Controls {
-		if c.Status == controls.Pass {
+		switch {
+		case c.Status == controls.Pass:
 			pass++
+		case c.Status.Failing():
+			failing++
 		}
 	}
+	// The default configuration's only provider is the secretless demo
+	// model: AI-SEC-05 has nothing to rotate.
+	if cr, _ := run.Result("AI-SEC-05"); cr.Status != controls.NotApplicable {
+		t.Fatalf("AI-SEC-05 is %s (%s), want not applicable", cr.Status, cr.Reason)
+	}
+	na := len(run.Controls) - pass - failing
 	tr, err := src.Trend(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(tr.Points); n == 0 || tr.Points[n-1].Passing != pass || tr.Points[n-1].Failing != len(run.Controls)-pass {
-		t.Errorf("trend = %+v, want today %d passing of %d", tr.Points, pass, len(run.Controls))
+	// Not applicable counts as neither passing nor failing.
+	if n := len(tr.Points); n == 0 || tr.Points[n-1].Passing != pass || tr.Points[n-1].Failing != failing {
+		t.Errorf("trend = %+v, want today %d passing and %d failing", tr.Points, pass, failing)
 	}
 	rd, err := src.Readiness(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rd.Controls != len(run.Controls) || rd.Passing != pass {
-		t.Errorf("readiness = %+v, want %d of %d passing", rd, pass, len(run.Controls))
+	if rd.Controls != len(run.Controls) || rd.Passing != pass || rd.NotApplicable != na || rd.Applicable() != len(run.Controls)-na {
+		t.Errorf("readiness = %+v, want %d of %d passing, %d not applicable", rd, pass, len(run.Controls), na)
 	}
+	e.page("/controls?status=not_applicable", "AI-SEC-05", "every provider is secretless (demo)")
 }
 
 // TestConsoleAccessReview starts a campaign and decides it through the

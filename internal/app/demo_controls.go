@@ -14,10 +14,10 @@ import (
 // to show what a missing attestation looks like.
 const demoUnattested = "ORG-11"
 
-// demoExceptions are the controls the demo leaves failing, each with what
-// it shows in a few words. Any other failure is reported with the
-// engine's own reason.
-var demoExceptions = map[string]string{
+// demoNotes are the controls the demo leaves not passing, each with what
+// it shows in a few words: AI-SEC-05 is not applicable, the others fail.
+// Any other result is reported with the engine's own reason.
+var demoNotes = map[string]string{
 	"AI-SEC-05":    "the only provider is the built-in demo model, which has no credential to rotate",
 	"AI-LED-01":    "checkpoints are signed but not witnessed; see ledger.witnesses and attest witness",
 	demoUnattested: "this quarter's backup restore test is not uploaded yet",
@@ -47,7 +47,8 @@ func (a *App) seedAttestations(ctx context.Context, s *demo.Seed) (string, error
 }
 
 // seedEvaluation evaluates every control and lists those not passing, so
-// the first screen of the demo says what an exception looks like.
+// the first screen of the demo says what an exception and a not
+// applicable control look like.
 func (a *App) seedEvaluation(ctx context.Context, s *demo.Seed) (string, error) {
 	// Sign a checkpoint first, as the running server does on schedule, so
 	// the ledger control judges witnessing rather than a missing checkpoint.
@@ -58,19 +59,23 @@ func (a *App) seedEvaluation(ctx context.Context, s *demo.Seed) (string, error) 
 	if err != nil {
 		return "", err
 	}
-	pass := 0
-	var failing []string
+	pass, na := 0, 0
+	var lines []string
 	for _, c := range run.Controls {
-		if c.Status == controls.Pass {
+		switch {
+		case c.Status == controls.Pass:
 			pass++
 			continue
+		case c.Status == controls.NotApplicable:
+			na++
 		}
-		why, ok := demoExceptions[c.Control]
+		why, ok := demoNotes[c.Control]
 		if !ok {
 			why = c.Reason
 		}
-		failing = append(failing, fmt.Sprintf("%-11s%-13s%s", c.Control, c.Status, why))
+		lines = append(lines, fmt.Sprintf("%-11s%-16s%s", c.Control, c.Status, why))
 	}
-	head := fmt.Sprintf("evaluated %d controls: %d passing, %d not (each result is a control.evaluated event)", len(run.Controls), pass, len(failing))
-	return strings.Join(append([]string{head}, failing...), "\n"), nil
+	head := fmt.Sprintf("evaluated %d controls: %d passing, %d not passing, %d not applicable (each result is a control.evaluated event)",
+		len(run.Controls), pass, len(lines)-na, na)
+	return strings.Join(append([]string{head}, lines...), "\n"), nil
 }

@@ -88,7 +88,7 @@ body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#1a1a1a}
 table{border-collapse:collapse;width:100%;margin-bottom:2em}
 th,td{border:1px solid #ccc;padding:4px 6px;text-align:left;vertical-align:top}
 th{background:#f2f2f2}
-.pass{color:#176b2c}.fail,.no_evidence,.stale{color:#a4161a;font-weight:600}
+.pass{color:#176b2c}.fail,.no_evidence,.stale{color:#a4161a;font-weight:600}.not_applicable{color:#57606a}
 </style></head><body>
 <h1>Control matrix</h1>
 <p>Observation period {{.From}} to {{.To}}; catalog {{.Version}}; generated {{.Generated}}.

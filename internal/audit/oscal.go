@@ -156,6 +156,9 @@ func OSCALAssessmentResults(in ResultsInput) map[string]any {
 		obsUUID := uuid5(in.PackageID + "/obs/" + h.Control)
 		desc := fmt.Sprintf("%d evaluations recorded in the ledger between %s and %s, %d passing, %d exceptions.",
 			h.Evaluations, timestamp(in.From), timestamp(in.To), h.Passing, len(h.Exceptions))
+		if h.NotApplicable > 0 {
+			desc += fmt.Sprintf(" %d evaluations found the control not applicable.", h.NotApplicable)
+		}
 		obs := map[string]any{
 			"uuid": obsUUID, "title": "Operating history of " + h.Control, "description": desc,
 			"methods": []string{"TEST"}, "types": []string{"control-objective"}, "collected": timestamp(in.Generated),
@@ -168,12 +171,15 @@ func OSCALAssessmentResults(in ResultsInput) map[string]any {
 			obs["props"] = []oscalProp{prop("last-status", string(h.Last.Status)), prop("last-evaluation-index", fmt.Sprint(h.Last.Index))}
 		}
 		observations = append(observations, obs)
-		state, reason := "satisfied", "pass"
-		if !h.Operated {
-			state, reason = "not-satisfied", "fail"
-		}
+		target := map[string]any{"type": "objective-id", "target-id": oscalID(h.Control) + "_obj",
+			"status": map[string]any{"state": "satisfied", "reason": "pass"}}
 		fdesc := "The control operated throughout the period."
+		if na := notApplicableThroughout(h); na != "" {
+			fdesc = "The control was not applicable throughout the period: " + na
+			notApplicableTarget(target, na)
+		}
 		if !h.Operated {
+			target["status"] = map[string]any{"state": "not-satisfied", "reason": "fail"}
 			var parts []string
 			for _, e := range h.Exceptions {
 				end := "still open"
@@ -186,8 +192,7 @@ func OSCALAssessmentResults(in ResultsInput) map[string]any {
 		}
 		findings = append(findings, map[string]any{
 			"uuid": uuid5(in.PackageID + "/finding/" + h.Control), "title": h.Control + ": " + h.Title, "description": fdesc,
-			"target": map[string]any{"type": "objective-id", "target-id": oscalID(h.Control) + "_obj",
-				"status": map[string]any{"state": state, "reason": reason}},
+			"target":               target,
 			"related-observations": []map[string]any{{"observation-uuid": obsUUID}},
 		})
 	}
@@ -206,6 +211,29 @@ func OSCALAssessmentResults(in ResultsInput) map[string]any {
 		"import-ap": map[string]any{"href": "./catalog.json", "remarks": "attest evaluates the catalog's controls continuously; there is no separate assessment plan."},
 		"results":   []any{result},
 	}}
+}
+
+// notApplicableThroughout returns why the control was not applicable at
+// every evaluation of the period, or "" if it applied at any of them or
+// has exceptions.
+func notApplicableThroughout(h controls.ControlHistory) string {
+	if !h.Operated || h.Evaluations == 0 || h.NotApplicable != h.Evaluations || h.Last == nil {
+		return ""
+	}
+	if h.Last.Reason == "" {
+		return "see the control.evaluated events"
+	}
+	return h.Last.Reason
+}
+
+// notApplicableTarget marks a finding target not applicable. OSCAL's
+// objective status is only satisfied or not-satisfied; a control with
+// nothing to apply to has no deficiency, so it is satisfied for reason
+// "other", and the target's implementation status says not-applicable
+// and why.
+func notApplicableTarget(target map[string]any, why string) {
+	target["status"] = map[string]any{"state": "satisfied", "reason": "other", "remarks": "Not applicable: " + why}
+	target["implementation-status"] = map[string]any{"state": "not-applicable", "remarks": why}
 }
 
 // OSCALPOAM renders the plan of action and milestones: one item per open

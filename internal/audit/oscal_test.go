@@ -89,6 +89,9 @@ func validateOSCAL(t *testing.T, v any) error {
 
 var at = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
+// naReason is why the fixture's AI-SEC-05 is not applicable.
+const naReason = "provider_credentials_rotated: no provider in scope holds a credential: every provider is secretless (demo)"
+
 func fixtureResults(t *testing.T, withPOAM bool) ResultsInput {
 	cat, err := controls.Builtin()
 	if err != nil {
@@ -110,8 +113,15 @@ func fixtureResults(t *testing.T, withPOAM bool) ResultsInput {
 			h.Exceptions = append(h.Exceptions, controls.Exception{Kind: controls.ExceptionFailing, Status: controls.NoEvidence, Start: at.Add(-40 * controls.Day),
 				Open: true, Duration: 40 * controls.Day, Reason: "no attestation has been uploaded"})
 		}
+		st := controls.Pass
+		if k.ID == "AI-SEC-05" {
+			// Every provider is secretless: nothing to rotate all period.
+			st = controls.NotApplicable
+			h.Passing, h.NotApplicable = 0, h.Evaluations
+			h.Last.Status, h.Last.Reason = st, naReason
+		}
 		hist = append(hist, h)
-		last.Controls = append(last.Controls, controls.ControlResult{Control: k.ID, Status: controls.Pass, Time: at})
+		last.Controls = append(last.Controls, controls.ControlResult{Control: k.ID, Status: st, Reason: h.Last.Reason, Time: at})
 	}
 	return ResultsInput{Catalog: cat, Last: last, History: hist, POAM: controls.POAM(cat, hist, at), From: from, To: at, Generated: at, PackageID: "pkg-test"}
 }
@@ -153,7 +163,9 @@ func TestOSCALSchemaRejects(t *testing.T) {
 func TestOSCALContent(t *testing.T) {
 	in := fixtureResults(t, true)
 	ar, _ := json.Marshal(OSCALAssessmentResults(in))
-	for _, want := range []string{`"state":"not-satisfied"`, `"state":"satisfied"`, `"target-id":"ai-sec-01_obj"`, `keys without limits`} {
+	for _, want := range []string{`"state":"not-satisfied"`, `"state":"satisfied"`, `"target-id":"ai-sec-01_obj"`, `keys without limits`,
+		// Not applicable is no deficiency, and says why.
+		`"implementation-status":{"remarks":"` + naReason + `","state":"not-applicable"}`, `"reason":"other"`} {
 		if !bytes.Contains(ar, []byte(want)) {
 			t.Errorf("assessment results lack %s", want)
 		}

@@ -47,7 +47,10 @@ the package could change that file too.
 
 - controls/matrix.csv, controls/matrix.html: the control matrix: every
   control with its criteria, owner, frequency, tests, latest status and
-  whether it operated throughout the period.
+  whether it operated throughout the period. A status of not_applicable
+  means the scope held nothing the control applies to, such as no provider
+  credential to rotate; its reason in the ledger says why. It is neither a
+  pass nor an exception.
 - controls/system-description.md (and .json): the service, its commitments
   and its components by lifecycle stage, each linked to its controls.
 - controls/history.json: per control, every exception in the period with its

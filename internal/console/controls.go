@@ -10,7 +10,7 @@ import (
 // controlFilter narrows the control list. Empty fields match all.
 type controlFilter struct {
 	Criterion string // a trust services criterion such as CC6.1
-	Status    string // pass, fail, stale or no_evidence
+	Status    string // failing, or one status such as not_applicable
 	Query     string // a substring of the id or title
 }
 
@@ -48,7 +48,7 @@ func (c *Console) controlsPage(w http.ResponseWriter, r *http.Request, v *viewer
 	q := r.URL.Query()
 	d := controlsData{
 		Filter:   controlFilter{Criterion: clip(q.Get("criterion"), 32), Status: clip(q.Get("status"), 16), Query: clip(q.Get("q"), 100)},
-		Statuses: []string{"failing", "pass", "fail", "stale", "no_evidence"},
+		Statuses: []string{"failing", "pass", "fail", "stale", "no_evidence", "not_applicable"},
 	}
 	if c.d.Controls == nil {
 		c.render(w, r, http.StatusOK, "controls", &view{V: v, Title: "Controls", Nav: "controls", Data: d})

@@ -88,6 +88,7 @@ type dashboardData struct {
 	Controls    bool // a controls source is configured
 	Passing     int
 	Failing     int
+	NotApp      int // not applicable: neither passing nor failing
 	Failures    []ControlSummary
 	Readiness   Readiness
 	Trend       chart
@@ -107,12 +108,15 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, v *viewer) {
 			c.sourceError(&d.Unavailable, "controls", err)
 		} else {
 			for _, k := range list {
-				if k.Failing() {
+				switch {
+				case k.Failing():
 					d.Failing++
 					if len(d.Failures) < 8 {
 						d.Failures = append(d.Failures, k)
 					}
-				} else {
+				case k.NotApplicable():
+					d.NotApp++
+				default:
 					d.Passing++
 				}
 			}

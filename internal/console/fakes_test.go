@@ -81,14 +81,16 @@ func (f *FakeWorld) Controls(ctx context.Context, tenant string) ([]ControlSumma
 	t := f.Now().UTC()
 	out := []ControlSummary{
 		{ID: "CC6.1-keys", Title: "API keys are scoped and rotated", Criteria: []string{"CC6.1"}, Status: "pass", Reason: "every key rotated within 90 days", Evaluated: t},
+		{ID: "CC6.7-credentials", Title: "Provider credentials are rotated", Criteria: []string{"CC6.7"}, Status: "not_applicable",
+			Reason: "no provider in scope holds a credential: every provider is secretless (demo)", Evaluated: t},
 		{ID: "CC7.2-ledger", Title: "Evidence ledger is signed and witnessed", Criteria: []string{"CC7.2"}, Status: "pass", Reason: "checkpoint is fresh", Evaluated: t},
 		{ID: "CC8.1-changes", Title: "Production model changes are approved", Criteria: []string{"CC8.1"}, Evaluated: t},
 		{ID: "P4.2-retention", Title: "Personal data is deleted on schedule", Criteria: []string{"P4.2"}, Status: "stale", Reason: "the last retention run is 3 days old", Evaluated: t},
 	}
 	if _, ok := f.changeApproved(); ok {
-		out[2].Status, out[2].Reason = "pass", "every production model version has an approved change"
+		out[3].Status, out[3].Reason = "pass", "every production model version has an approved change"
 	} else {
-		out[2].Status, out[2].Reason = "fail", "support-bot 1.4 waits for approval while its promotion is pending"
+		out[3].Status, out[3].Reason = "fail", "support-bot 1.4 waits for approval while its promotion is pending"
 	}
 	return out, nil
 }
@@ -130,13 +132,16 @@ func (f *FakeWorld) Trend(ctx context.Context, tenant string) (Trend, error) {
 // Readiness implements ControlsSource.
 func (f *FakeWorld) Readiness(ctx context.Context, tenant string) (Readiness, error) {
 	all, _ := f.Controls(ctx, tenant)
-	pass := 0
+	pass, na := 0, 0
 	for _, c := range all {
-		if !c.Failing() {
+		switch {
+		case c.NotApplicable():
+			na++
+		case !c.Failing():
 			pass++
 		}
 	}
-	return Readiness{Percent: percent(pass, len(all)), Controls: len(all), Passing: pass, ObservationStart: f.Now().AddDate(0, 0, -29), ObservationDays: 29, TargetDays: 90}, nil
+	return Readiness{Percent: percent(pass, len(all)-na), Controls: len(all), Passing: pass, NotApplicable: na, ObservationStart: f.Now().AddDate(0, 0, -29), ObservationDays: 29, TargetDays: 90}, nil
 }
 
 // Models implements ModelsSource.

@@ -13,7 +13,7 @@ import (
 )
 
 // pages are every GET page with a fake world plugged in.
-var pages = []string{"/", "/controls", "/controls?status=failing&criterion=CC8.1", "/controls/CC8.1-changes", "/evidence", "/evidence?type=console.login",
+var pages = []string{"/", "/controls", "/controls?status=failing&criterion=CC8.1", "/controls?status=not_applicable", "/controls/CC8.1-changes", "/controls/CC6.7-credentials", "/evidence", "/evidence?type=console.login",
 	"/evidence/0", "/evidence/0/verify", "/models", "/models/support-bot", "/gateway", "/gateway?window=24h", "/vendors", "/privacy", "/access-reviews",
 	"/access-reviews/ar-1", "/audit"}
 

@@ -135,7 +135,7 @@ func statusTone(s string) string {
 		return "ok"
 	case "stale", "open", "pending", "warning", "medium", "rotating", "accept_with_conditions", "running", "blocked":
 		return "warn"
-	case "", "low", "info", "none":
+	case "", "low", "info", "none", "not_applicable":
 		return "none"
 	}
 	return "bad"

@@ -42,13 +42,18 @@ type ControlSummary struct {
 	ID        string
 	Title     string
 	Criteria  []string
-	Status    string // pass, fail, stale or no_evidence
+	Status    string // pass, fail, stale, no_evidence or not_applicable
 	Reason    string
 	Evaluated time.Time
 }
 
-// Failing reports whether the control counts against readiness.
-func (c ControlSummary) Failing() bool { return c.Status != "pass" }
+// Failing reports whether the control counts against readiness. Not
+// applicable does not, but it is not passing either.
+func (c ControlSummary) Failing() bool { return c.Status != "pass" && !c.NotApplicable() }
+
+// NotApplicable reports whether the scope holds nothing the control
+// applies to; Reason says why.
+func (c ControlSummary) NotApplicable() bool { return c.Status == "not_applicable" }
 
 // ControlDetail is a control with everything that backs its status.
 type ControlDetail struct {
@@ -96,13 +101,18 @@ type TrendPoint struct {
 
 // Readiness is where the organization stands.
 type Readiness struct {
-	Percent          float64 // 0-100
-	Controls         int
-	Passing          int
+	Percent  float64 // 0-100, of the applicable controls
+	Controls int
+	Passing  int
+	// NotApplicable controls count neither for nor against readiness.
+	NotApplicable    int
 	ObservationStart time.Time
 	ObservationDays  int
 	TargetDays       int
 }
+
+// Applicable counts the controls readiness is measured against.
+func (r Readiness) Applicable() int { return r.Controls - r.NotApplicable }
 
 // Alert is an open item that needs someone's attention: a gateway alert, a
 // drift alert, a vendor renewal, an overdue request.

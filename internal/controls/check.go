@@ -24,8 +24,9 @@ type Input struct {
 	// LogKey is the ledger's own verifier key, to tell its signature from
 	// a witness's.
 	LogKey string
-	// Components are the in-scope components (configuration, ledger and
-	// people's additions).
+	// Components are those the ComponentSource reports: configuration
+	// and the registries. People's additions are not among them, so no
+	// one can mark a provider secretless through the API.
 	Components []Component
 	Settings   Settings
 }
@@ -128,6 +129,10 @@ func Run(name string, in *Input) (Result, bool) {
 	in.Settings.defaults()
 	r := c.run(in)
 	r.Check = name
+	if r.Status == NotApplicable && r.Reason == "" {
+		// Not applicable must say why; unexplained, it fails closed.
+		r.Status, r.Reason = Fail, "the check reported not applicable without naming why"
+	}
 	return r, true
 }
 

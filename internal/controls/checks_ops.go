@@ -3,6 +3,7 @@ package controls
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/attest-ai/attest/internal/witness"
 )
@@ -49,15 +50,25 @@ func (in *Input) secretless(kind, name string) bool {
 
 func checkCredentialsRotated(in *Input) Result {
 	var r Result
-	var provs []string
-	for _, p := range in.providers() {
-		if !in.secretless(KindProvider, p) {
-			provs = append(provs, p)
+	all := in.providers()
+	if len(all) == 0 {
+		r.Status, r.Reason = NoEvidence, "no gateway provider is configured or served traffic"
+		return r
+	}
+	var provs, secretless []string
+	for _, p := range all {
+		if in.secretless(KindProvider, p) {
+			secretless = append(secretless, p)
+			continue
 		}
+		provs = append(provs, p)
 	}
 	r.Population = len(provs)
 	if len(provs) == 0 {
-		r.Status, r.Reason = NoEvidence, "no gateway provider with a credential is configured or served traffic"
+		// The configuration has no field for a key itself, so a provider
+		// configured without a credential source holds none to rotate.
+		r.Status = NotApplicable
+		r.Reason = "no provider in scope holds a credential: every provider is secretless (" + strings.Join(secretless, ", ") + ")"
 		return r
 	}
 	for _, p := range provs {

@@ -31,8 +31,26 @@ func TestCheckCredentialsRotated(t *testing.T) {
 		// A provider configured without a credential has none to rotate.
 		{"secretless provider skipped", fixture{components: append([]Component{{Kind: KindProvider, Name: "demo", Secretless: true}}, providers...),
 			events: []ledger.Event{rotated("openai", 10), rotated("anthropic", 80)}}, Pass, nil},
-		{"only secretless providers", fixture{components: []Component{{Kind: KindProvider, Name: "demo", Secretless: true}}}, NoEvidence, nil},
+		// With every provider secretless there is nothing to rotate; the
+		// reason names them, so it is never a silent pass.
+		{"only secretless providers", fixture{components: []Component{{Kind: KindProvider, Name: "demo", Secretless: true}, {Kind: KindProvider, Name: "local", Secretless: true}}}, NotApplicable, nil},
+		{"secretless and one credentialed never rotated", fixture{components: []Component{{Kind: KindProvider, Name: "demo", Secretless: true}, providers[0]}}, Fail, []string{"openai"}},
+		// A provider known only from traffic is assumed to hold a credential.
+		{"secretless configured, another seen in traffic", fixture{components: []Component{{Kind: KindProvider, Name: "demo", Secretless: true}},
+			events: []ledger.Event{response("acme", time.Hour, 200, "", false)}}, Fail, []string{"openai"}},
 	})
+}
+
+// TestCredentialsNotApplicableSaysWhy checks that not applicable names the
+// secretless providers, so a reader can check the claim against the
+// configuration.
+func TestCredentialsNotApplicableSaysWhy(t *testing.T) {
+	fx := fixture{components: []Component{{Kind: KindProvider, Name: "demo", Secretless: true}, {Kind: KindProvider, Name: "ollama", Secretless: true}}}
+	r, _ := Run("provider_credentials_rotated", fx.input(t))
+	want := "no provider in scope holds a credential: every provider is secretless (demo, ollama)"
+	if r.Status != NotApplicable || r.Reason != want || r.Population != 0 {
+		t.Fatalf("%s %q (population %d), want %s %q", r.Status, r.Reason, r.Population, NotApplicable, want)
+	}
 }
 
 func TestCheckProvidersReviewed(t *testing.T) {

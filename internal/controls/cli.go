@@ -199,13 +199,15 @@ func cmdEvaluate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
 	for _, cr := range run.Controls {
 		counts[cr.Status]++
-		if cr.Status.Failing() {
+		// Not applicable is listed too: it is not failing, but its reason
+		// is a claim about scope someone should read.
+		if cr.Status != Pass {
 			fmt.Fprintf(tw, "%s\t%s\t%s\n", cr.Control, cr.Status, cr.Reason)
 		}
 	}
 	tw.Flush()
-	fmt.Fprintf(stdout, "evaluated %d controls over %d ledger entries in %s: %d pass, %d fail, %d stale, %d without evidence; recorded as control.evaluated events\n",
-		len(run.Controls), run.LedgerSize, run.Duration.Round(time.Millisecond), counts[Pass], counts[Fail], counts[Stale], counts[NoEvidence])
+	fmt.Fprintf(stdout, "evaluated %d controls over %d ledger entries in %s: %d pass, %d fail, %d stale, %d without evidence, %d not applicable; recorded as control.evaluated events\n",
+		len(run.Controls), run.LedgerSize, run.Duration.Round(time.Millisecond), counts[Pass], counts[Fail], counts[Stale], counts[NoEvidence], counts[NotApplicable])
 	return nil
 }
 
@@ -290,9 +292,9 @@ func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "period %s to %s\n", f.Format(time.RFC3339), t.Format(time.RFC3339))
-	fmt.Fprintln(tw, "CONTROL\tOPERATED\tEVALUATIONS\tPASSING\tEXCEPTIONS")
+	fmt.Fprintln(tw, "CONTROL\tOPERATED\tEVALUATIONS\tPASSING\tNOT APPLICABLE\tEXCEPTIONS")
 	for _, h := range hist {
-		fmt.Fprintf(tw, "%s\t%v\t%d\t%d\t%d\n", h.Control, h.Operated, h.Evaluations, h.Passing, len(h.Exceptions))
+		fmt.Fprintf(tw, "%s\t%v\t%d\t%d\t%d\t%d\n", h.Control, h.Operated, h.Evaluations, h.Passing, h.NotApplicable, len(h.Exceptions))
 		for _, e := range h.Exceptions {
 			end := "open"
 			if !e.Open {
@@ -358,12 +360,12 @@ func cmdReadiness(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return printJSON(stdout, r)
 	}
 	g := r.Gap
-	fmt.Fprintf(stdout, "Gap assessment: %d of %d controls pass; %d fail, %d stale, %d without evidence, %d not evaluated\n",
-		g.Passing, g.Controls, len(g.Failing), len(g.Stale), len(g.NoEvidence), len(g.NotEvaluated))
+	fmt.Fprintf(stdout, "Gap assessment: %d of %d controls pass; %d fail, %d stale, %d without evidence, %d not evaluated, %d not applicable\n",
+		g.Passing, g.Controls, len(g.Failing), len(g.Stale), len(g.NoEvidence), len(g.NotEvaluated), len(g.NotApplicable))
 	for _, l := range []struct {
 		name string
 		ids  []string
-	}{{"failing", g.Failing}, {"stale", g.Stale}, {"no evidence", g.NoEvidence}, {"not evaluated", g.NotEvaluated}} {
+	}{{"failing", g.Failing}, {"stale", g.Stale}, {"no evidence", g.NoEvidence}, {"not evaluated", g.NotEvaluated}, {"not applicable", g.NotApplicable}} {
 		if len(l.ids) > 0 {
 			fmt.Fprintf(stdout, "  %s: %s\n", l.name, strings.Join(l.ids, ", "))
 		}

@@ -31,8 +31,8 @@ type Exception struct {
 	Kind   string    `json:"kind"`
 	Status Status    `json:"status"`
 	Start  time.Time `json:"start"`
-	// End is when the control passed again; zero while the exception is
-	// open.
+	// End is when the control passed again (or became not applicable);
+	// zero while the exception is open.
 	End      time.Time     `json:"end,omitzero"`
 	Open     bool          `json:"open"`
 	Duration time.Duration `json:"duration_ns"`
@@ -45,9 +45,11 @@ type Exception struct {
 
 // Remediation is how an exception was closed.
 type Remediation struct {
-	// Index is the passing evaluation that closed the exception.
-	Index uint64    `json:"index"`
-	Time  time.Time `json:"time"`
+	// Index is the evaluation that closed the exception, and Status its
+	// outcome: pass, or not_applicable when the population went away.
+	Index  uint64    `json:"index"`
+	Time   time.Time `json:"time"`
+	Status Status    `json:"status,omitempty"`
 	// Attestations are remediation records uploaded during the exception.
 	Attestations []uint64 `json:"attestations,omitempty"`
 }
@@ -66,6 +68,10 @@ type ControlHistory struct {
 	Last        *Evaluation `json:"last_evaluation,omitempty"`
 	Operated    bool        `json:"operated_throughout"`
 	Exceptions  []Exception `json:"exceptions"`
+
+	// NotApplicable counts evaluations that found nothing the control
+	// applies to; they are neither passing nor exceptions.
+	NotApplicable int `json:"not_applicable,omitempty"`
 	// Records are the ledger indexes of the control's evaluations and
 	// attestations in the period: the population auditors sample.
 	Records []uint64 `json:"-"`
@@ -171,13 +177,17 @@ func operating(k *Control, evs []Evaluation, from, end time.Time) ControlHistory
 		if i > 0 && ev.Time.Sub(evs[i-1].Time) > window {
 			gap(evs[i-1].Time, ev.Time, false)
 		}
-		if ev.Status == Pass {
-			h.Passing++
+		if !ev.Status.Failing() {
+			if ev.Status == NotApplicable {
+				h.NotApplicable++
+			} else {
+				h.Passing++
+			}
 			if cur != nil {
 				cur.End, cur.Open = ev.Time, false
 				cur.Duration = ev.Time.Sub(cur.Start)
 				cur.Evidence = append(cur.Evidence, ev.Index)
-				cur.Remediation = &Remediation{Index: ev.Index, Time: ev.Time}
+				cur.Remediation = &Remediation{Index: ev.Index, Time: ev.Time, Status: ev.Status}
 				h.Exceptions = append(h.Exceptions, *cur)
 				cur = nil
 			}

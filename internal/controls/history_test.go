@@ -42,6 +42,18 @@ func TestOperating(t *testing.T) {
 			}
 			return Pass
 		}), false, []exc{{ExceptionFailing, 200 * time.Hour, -1, NoEvidence}}},
+		// Not applicable is no exception, and it closes one: the
+		// population the control failed on went away.
+		{"not applicable throughout", hourly(from, 10*24, func(int) Status { return NotApplicable }), true, nil},
+		{"fail then not applicable", hourly(from, 10*24, func(i int) Status {
+			switch {
+			case i < 10:
+				return Pass
+			case i < 15:
+				return Fail
+			}
+			return NotApplicable
+		}), false, []exc{{ExceptionFailing, 10 * time.Hour, 15 * time.Hour, Fail}}},
 		{"late start and stopped", []Evaluation{e(1, 2*Day, Pass), e(2, 2*Day+time.Hour, Pass)}, false,
 			[]exc{{ExceptionNotEvaluated, 0, 2 * Day, NoEvidence}, {ExceptionNotEvaluated, 2*Day + time.Hour, -1, NoEvidence}}},
 	}
@@ -71,6 +83,26 @@ func TestOperating(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestOperatingCountsNotApplicable(t *testing.T) {
+	k := &Control{ID: "X-1", Frequency: Continuous}
+	from := now.Add(-10 * Day)
+	h := operating(k, hourly(from, 10*24, func(i int) Status {
+		switch {
+		case i < 100:
+			return Pass
+		case i < 102:
+			return Fail
+		}
+		return NotApplicable
+	}), from, now)
+	if h.Passing != 100 || h.NotApplicable != 138 || h.Evaluations != 240 {
+		t.Fatalf("passing %d, not applicable %d of %d", h.Passing, h.NotApplicable, h.Evaluations)
+	}
+	if r := h.Exceptions[0].Remediation; r == nil || r.Status != NotApplicable || r.Index != 102 {
+		t.Fatalf("remediation %+v, want the not applicable evaluation 102", r)
 	}
 }
 

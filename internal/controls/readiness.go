@@ -29,9 +29,12 @@ type Gap struct {
 	Failing      []string `json:"failing"`
 	Stale        []string `json:"stale"`
 	NotEvaluated []string `json:"not_evaluated"`
+	// NotApplicable are controls whose scope holds nothing to check. They
+	// are not open, and not passing either: each result says why.
+	NotApplicable []string `json:"not_applicable"`
 }
 
-// Open counts controls that are not passing.
+// Open counts controls that are neither passing nor not applicable.
 func (g Gap) Open() int {
 	return len(g.NoEvidence) + len(g.Failing) + len(g.Stale) + len(g.NotEvaluated)
 }
@@ -113,7 +116,7 @@ func Assess(in ReadinessInput) Readiness {
 }
 
 func gap(in ReadinessInput) Gap {
-	g := Gap{Controls: len(in.Catalog.Controls), NoEvidence: []string{}, Failing: []string{}, Stale: []string{}, NotEvaluated: []string{}}
+	g := Gap{Controls: len(in.Catalog.Controls), NoEvidence: []string{}, Failing: []string{}, Stale: []string{}, NotEvaluated: []string{}, NotApplicable: []string{}}
 	for _, k := range in.Catalog.Controls {
 		var cr ControlResult
 		ok := false
@@ -125,6 +128,8 @@ func gap(in ReadinessInput) Gap {
 			g.NotEvaluated = append(g.NotEvaluated, k.ID)
 		case cr.Status == Pass:
 			g.Passing++
+		case cr.Status == NotApplicable:
+			g.NotApplicable = append(g.NotApplicable, k.ID)
 		case cr.Status == NoEvidence:
 			g.NoEvidence = append(g.NoEvidence, k.ID)
 		case cr.Status == Stale:

@@ -33,3 +33,28 @@ func TestTimeline(t *testing.T) {
 		t.Fatalf("latest report %v, want %v", fresh.Timeline.LatestReport, want)
 	}
 }
+
+// TestGapNotApplicable checks that a not applicable control is listed on
+// its own: neither passing nor open, so it does not hold readiness back.
+func TestGapNotApplicable(t *testing.T) {
+	cat, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := &RunResult{}
+	for _, k := range cat.Controls {
+		st := Pass
+		if k.ID == "AI-SEC-05" {
+			st = NotApplicable
+		}
+		run.Controls = append(run.Controls, ControlResult{Control: k.ID, Status: st, Time: now})
+	}
+	r := Assess(ReadinessInput{Catalog: cat, Last: run, Now: now})
+	g := r.Gap
+	if len(g.NotApplicable) != 1 || g.NotApplicable[0] != "AI-SEC-05" || g.Passing != len(cat.Controls)-1 || g.Open() != 0 {
+		t.Fatalf("gap %+v", g)
+	}
+	if !r.Type1.Ready {
+		t.Fatal("a not applicable control must not hold readiness back")
+	}
+}

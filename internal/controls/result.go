@@ -2,12 +2,13 @@ package controls
 
 import (
 	"slices"
+	"strings"
 	"time"
 )
 
 // Status is the outcome of a check or the state of a control. Anything but
-// Pass is failing: stale evidence and missing evidence fail as surely as a
-// finding does.
+// Pass and NotApplicable is failing: stale evidence and missing evidence
+// fail as surely as a finding does.
 type Status string
 
 // Statuses.
@@ -16,22 +17,30 @@ const (
 	Fail       Status = "fail"
 	Stale      Status = "stale"
 	NoEvidence Status = "no_evidence"
+	// NotApplicable means the scope shows the check's population cannot
+	// exist, such as credentials to rotate when every provider is
+	// configured without one. It never stands for missing evidence, which
+	// is NoEvidence, and its reason always says why nothing applies.
+	NotApplicable Status = "not_applicable"
 )
 
 // Failing reports whether the status counts against the control.
-func (s Status) Failing() bool { return s != Pass }
+func (s Status) Failing() bool { return s != Pass && s != NotApplicable }
 
-// rank orders statuses from best to worst, for combining checks.
+// rank orders statuses from best to worst, for combining checks. An
+// unknown status ranks with Fail, so it can never hide a failure.
 func (s Status) rank() int {
 	switch s {
-	case Pass:
+	case NotApplicable:
 		return 0
-	case Stale:
+	case Pass:
 		return 1
-	case NoEvidence:
+	case Stale:
 		return 2
-	default:
+	case NoEvidence:
 		return 3
+	default:
+		return 4
 	}
 }
 
@@ -142,13 +151,26 @@ type AttestationRef struct {
 }
 
 // combine folds check results into one control status: the worst status
-// wins, and its reason is reported.
+// wins, and its reason is reported. A control is NotApplicable only if
+// every check is; a passing check among not applicable ones makes it pass,
+// with the reasons nothing applied kept in its reason.
 func combine(rs []Result) (Status, string) {
 	st, reason := Pass, "every check passed"
+	var na []string
 	for _, r := range rs {
+		if r.Status == NotApplicable {
+			na = append(na, r.Check+": "+r.Reason)
+			continue
+		}
 		if r.Status.rank() > st.rank() {
 			st, reason = r.Status, r.Check+": "+r.Reason
 		}
+	}
+	switch {
+	case len(rs) > 0 && len(na) == len(rs):
+		return NotApplicable, strings.Join(na, "; ")
+	case st == Pass && len(na) > 0:
+		return Pass, "every applicable check passed; not applicable: " + strings.Join(na, "; ")
 	}
 	return st, reason
 }
