@@ -7,42 +7,74 @@ import (
 	"time"
 
 	"github.com/attest-ai/attest/internal/access"
+	"github.com/attest-ai/attest/internal/config"
 	"github.com/attest-ai/attest/internal/console"
 	"github.com/attest-ai/attest/internal/controls"
 	"github.com/attest-ai/attest/internal/demo"
+	"github.com/attest-ai/attest/internal/gateway"
+	"github.com/attest-ai/attest/internal/registry"
+	"github.com/attest-ai/attest/internal/vendor"
 )
 
 // components discovers the system's parts from configuration and the
 // registries: gateway providers, models, datasets and vendors.
-type components struct{ a *App }
+type components struct {
+	providers []gateway.ProviderConfig
+	tenants   []string
+	models    *registry.Service
+	vendors   vendorLister
+}
+
+type vendorLister interface {
+	Vendors(ctx context.Context, tenant string) ([]vendor.Vendor, error)
+}
+
+// ComponentSource lists the components that c and the registries in st
+// describe, as the server's control engine sees them. The controls
+// commands use it, so that a control evaluated from the command line rests
+// on the same scope as one the server evaluates.
+func ComponentSource(c config.Config, st Store) (controls.ComponentSource, error) {
+	cfg, err := gatewayConfig(c.Gateway)
+	if err != nil {
+		return nil, err
+	}
+	return newComponents(c, cfg, registry.New(registry.Deps{Records: st}), vendor.NewRecordStore(st)), nil
+}
+
+func newComponents(c config.Config, cfg gateway.Config, models *registry.Service, vendors vendorLister) components {
+	tenants := []string{c.Tenant}
+	if c.Tenant != demo.Tenant {
+		tenants = append(tenants, demo.Tenant)
+	}
+	return components{providers: cfg.Providers, tenants: tenants, models: models, vendors: vendors}
+}
 
 func (c components) Components(ctx context.Context) ([]controls.Component, error) {
 	var out []controls.Component
-	secretless := map[string]bool{}
-	for _, p := range c.a.gatewayCfg.Providers {
-		secretless[p.Name] = p.Credential.IsZero()
+	for _, p := range c.providers {
+		region := p.Region
+		if region == "" {
+			region = "unspecified"
+		}
+		out = append(out, controls.Component{ID: controls.KindProvider + ":" + p.Name, Name: p.Name, Kind: controls.KindProvider, Stage: controls.StageInference,
+			Description: "model provider in region " + region, Source: "config", Secretless: p.Credential.IsZero()})
 	}
-	for _, d := range c.a.Destinations() {
-		out = append(out, controls.Component{ID: controls.KindProvider + ":" + d.Name, Name: d.Name, Kind: controls.KindProvider, Stage: controls.StageInference,
-			Description: "model provider in region " + d.Region, Source: "config", Secretless: secretless[d.Name]})
-	}
-	tenants := map[string]bool{c.a.Config.Tenant: true, demo.Tenant: true}
-	for t := range tenants {
-		ms, err := c.a.Models.Models(ctx, t)
+	for _, t := range c.tenants {
+		ms, err := c.models.Models(ctx, t)
 		if err != nil {
 			return nil, err
 		}
 		for _, m := range ms {
 			out = append(out, controls.Component{ID: controls.KindModel + ":" + m.Name, Name: m.Name, Kind: controls.KindModel, Stage: controls.StageTraining, Description: m.Purpose, Source: "ledger"})
 		}
-		ds, err := c.a.Models.Datasets(ctx, t)
+		ds, err := c.models.Datasets(ctx, t)
 		if err != nil {
 			return nil, err
 		}
 		for _, d := range ds {
 			out = append(out, controls.Component{ID: controls.KindDataset + ":" + d.Name, Name: d.Name, Kind: controls.KindDataset, Stage: controls.StageIngestion, Source: "ledger"})
 		}
-		vs, err := c.a.Vendors.Store.Vendors(ctx, t)
+		vs, err := c.vendors.Vendors(ctx, t)
 		if err != nil {
 			return nil, err
 		}
@@ -61,7 +93,7 @@ func (a *App) openControls() error {
 		return fmt.Errorf("control catalog (ATTEST_CONTROLS_DIR): %w", err)
 	}
 	a.Controls, err = controls.New(controls.Deps{
-		Ledger: a.Store, Log: a.Log, Store: a.Store, Keys: a.Store, Components: components{a},
+		Ledger: a.Store, Log: a.Log, Store: a.Store, Keys: a.Store, Components: newComponents(a.Config, a.gatewayCfg, a.Models, a.Vendors.Store),
 		VerifierKey: a.VKey, Settings: WitnessSettings(a.Config), Catalog: cat, Logger: a.Logger,
 	})
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/attest-ai/attest/internal/controls"
 	"github.com/attest-ai/attest/internal/ledger"
+	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/term"
 )
 
@@ -23,7 +24,7 @@ commands:
         write the auditor package to DIR and DIR.zip: control matrix, system
         description, seeded samples with inclusion proofs, checkpoints,
         consistency proofs, the ledger bundle, OSCAL and a manifest
-  verify DIR|ZIP --key KEY
+  verify DIR|ZIP [--key KEY]
         check a package offline: manifest, ledger bundle, signatures, proofs
   oscal --out DIR [--from DATE] [--to DATE]
         write the catalog, assessment results and POA&M as OSCAL 1.1.3 JSON
@@ -141,7 +142,14 @@ func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		args = fs.Args()[1:]
 	}
 	if len(pos) != 1 {
-		return errors.New("usage: attest audit verify DIR|ZIP --key KEY")
+		return errors.New("usage: attest audit verify DIR|ZIP [--key KEY]")
+	}
+	if *key != "" {
+		// A mistyped key is the caller's error, not the package's: say so
+		// before verifying anything.
+		if _, err := note.NewVerifier(*key); err != nil {
+			return fmt.Errorf("--key: not a verifier key of the form name+hash+base64 (%v); pass the key 'attest audit export' printed, or that 'attest ledger key' prints on the log's host", err)
+		}
 	}
 	rep, err := Verify(ctx, pos[0], *key)
 	if err != nil {

@@ -81,6 +81,10 @@ func TestCLIExportAndVerify(t *testing.T) {
 			t.Fatalf("verify output:\n%s", out.String())
 		}
 	}
+	// A mistyped key is named as the problem, not the package.
+	if err := audit.CLI(ctx, []string{"verify", pkg, "--key", "bogus"}, &out, &errb); err == nil || !strings.Contains(err.Error(), "--key") || strings.Contains(err.Error(), "do not rely on it") {
+		t.Fatalf("verify with a malformed key: %v", err)
+	}
 	os.WriteFile(filepath.Join(pkg, "controls", "matrix.csv"), []byte("control,status\nAI-SEC-03,pass\n"), 0o644)
 	err = audit.CLI(ctx, []string{"verify", pkg}, &out, &errb)
 	if err == nil || !strings.Contains(err.Error(), "controls/matrix.csv") || !strings.Contains(err.Error(), "do not rely on it") {

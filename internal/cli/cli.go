@@ -101,7 +101,7 @@ func sub(ctx context.Context, noun string, verbs map[string]Func, args []string,
 	}
 	f, ok := verbs[args[0]]
 	if !ok {
-		return usagef("unknown subcommand %q", args[0])
+		return usagef("unknown subcommand %q; run 'attest %s -h' for the list", args[0], noun)
 	}
 	return f(ctx, args[1:], stdout, stderr)
 }

@@ -24,7 +24,7 @@ func TestUsageAndErrors(t *testing.T) {
 	if code, _, errs := run(t, "frobnicate"); code != 2 || !strings.Contains(errs, "unknown command") {
 		t.Fatalf("unknown command: %d %s", code, errs)
 	}
-	if code, _, errs := run(t, "ledger", "nope"); code != 2 || !strings.Contains(errs, "unknown subcommand") {
+	if code, _, errs := run(t, "ledger", "nope"); code != 2 || !strings.Contains(errs, "unknown subcommand") || !strings.Contains(errs, "attest ledger -h") {
 		t.Fatalf("unknown subcommand: %d %s", code, errs)
 	}
 	missing := filepath.Join(t.TempDir(), "absent")
@@ -39,6 +39,30 @@ func TestUsageAndErrors(t *testing.T) {
 	}
 	if code, _, errs := run(t, "serve", "--addr"); code != 2 || !strings.Contains(errs, "flag needs an argument") {
 		t.Fatalf("bad flag: %d %s", code, errs)
+	}
+	if code, _, errs := run(t, "serve", "--addr", "nonsense", "--data", missing); code != 2 || !strings.Contains(errs, "host:port") {
+		t.Fatalf("bad --addr: %d %s", code, errs)
+	}
+	if code, _, errs := run(t, "keys", "create", "--data", t.TempDir(), "--name", "x", "--ttl", "-5h"); code != 2 || !strings.Contains(errs, "positive duration") {
+		t.Fatalf("negative ttl: %d %s", code, errs)
+	}
+	if code, _, errs := run(t, "ledger", "verify", "--bundle", t.TempDir(), "--key", "garbage"); code != 2 || !strings.Contains(errs, "--key") {
+		t.Fatalf("malformed --key: %d %s", code, errs)
+	}
+	for _, args := range [][]string{{"keys", "revoke", "-h"}, {"keys", "rotate", "--help"}, {"subject", "erase", "-h"}} {
+		if code, _, errs := run(t, args...); code != 0 || !strings.Contains(errs, "-data") {
+			t.Fatalf("%v: %d %s", args, code, errs)
+		}
+	}
+	// A command other than serve must not start a new instance in a
+	// mistyped data directory and act on it.
+	for _, args := range [][]string{{"subject", "erase", "customer-1"}, {"keys", "create", "--name", "x"}, {"retention", "run"}, {"ledger", "key"}, {"model", "list"}} {
+		if code, _, errs := run(t, append(args, "--data", missing)...); code != 1 || !strings.Contains(errs, "no data directory") {
+			t.Fatalf("%v in a missing data directory: %d %s", args, code, errs)
+		}
+		if _, err := os.Stat(missing); err == nil {
+			t.Fatalf("%v created the missing data directory", args)
+		}
 	}
 }
 
@@ -106,6 +130,9 @@ func TestLedgerAndKeysCommands(t *testing.T) {
 
 func TestSubjectCommands(t *testing.T) {
 	dir := t.TempDir()
+	if code, _, errs := run(t, "subject", "hold", "bob", "--data", dir); code != 2 || !strings.Contains(errs, "--reason") {
+		t.Fatalf("hold without a reason: %d %s", code, errs)
+	}
 	if code, _, errs := run(t, "subject", "hold", "bob", "--data", dir, "--reason", "matter-9"); code != 0 {
 		t.Fatalf("hold: %s", errs)
 	}
@@ -141,5 +168,39 @@ func TestVaultRotate(t *testing.T) {
 	t.Setenv("ATTEST_MASTER_KEY", "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=")
 	if code, _, errs := run(t, "subject", "export", "x", "--data", dir); code != 0 {
 		t.Fatalf("after rotation the new key alone must open the vault: %s", errs)
+	}
+}
+
+func TestVendorSharedFlags(t *testing.T) {
+	shared, rest := splitShared([]string{"list", "--data", "d", "--tenant=demo", "--format", "json", "-config", "c.yaml"}, vendorShared)
+	if strings.Join(shared, " ") != "--data d --tenant=demo -config c.yaml" || strings.Join(rest, " ") != "list --format json" {
+		t.Fatalf("split: %q %q", shared, rest)
+	}
+	dir := t.TempDir()
+	if code, _, errs := run(t, "keys", "create", "--data", dir, "--name", "x"); code != 0 {
+		t.Fatalf("keys create: %s", errs)
+	}
+	// --data and --tenant reach the registry, as with every other command.
+	if code, out, errs := run(t, "vendor", "list", "--data", dir, "--tenant", "acme"); code != 0 || !strings.Contains(out, "no vendors yet") {
+		t.Fatalf("vendor list --data --tenant: %d %s %s", code, out, errs)
+	}
+}
+
+// TestControlsSeeConfiguredProviders checks that the controls commands
+// evaluate over the same scope as the server: with the default
+// configuration, whose only provider is the built-in demo model, there is
+// no credential to rotate, so AI-SEC-05 is not applicable rather than
+// failing for a credential that does not exist.
+func TestControlsSeeConfiguredProviders(t *testing.T) {
+	data := t.TempDir()
+	if code, _, errs := run(t, "keys", "create", "--data", data, "--name", "app"); code != 0 {
+		t.Fatalf("keys create: %d %s", code, errs)
+	}
+	if code, _, errs := run(t, "controls", "evaluate", "--data", data); code != 0 {
+		t.Fatalf("controls evaluate: %d %s", code, errs)
+	}
+	code, out, errs := run(t, "controls", "show", "AI-SEC-05", "--data", data)
+	if code != 0 || !strings.Contains(out, `"status": "not_applicable"`) || !strings.Contains(out, "secretless (demo)") {
+		t.Fatalf("AI-SEC-05 from the command line: %d\n%s%s", code, out, errs)
 	}
 }

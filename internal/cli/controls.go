@@ -26,13 +26,18 @@ func init() {
 			st.Close()
 			return nil, err
 		}
+		comps, err := app.ComponentSource(c, st)
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
 		l, err := ledger.Open(ctx, st, ledger.Options{Logger: app.NewLogger(c, io.Discard)})
 		if err != nil {
 			st.Close()
 			return nil, err
 		}
 		s := ledger.NewSigner(l, kp.Signer)
-		return &controls.Env{Ledger: st, Log: l, Publish: s.Publish, VerifierKey: kp.VerifierKey, Settings: app.WitnessSettings(c), Store: st, Keys: st, Reviews: st,
+		return &controls.Env{Ledger: st, Log: l, Publish: s.Publish, VerifierKey: kp.VerifierKey, Settings: app.WitnessSettings(c), Store: st, Keys: st, Reviews: st, Components: comps,
 			Access: access.NewService(st, l), Users: console.NewDirectory(st, l), Tenant: c.Tenant, Close: func() error { l.Close(); return st.Close() }}, nil
 	}
 	Register("controls", "controls: evaluate, history, POA&M, readiness, scope, attestations, access reviews", controls.CLI)

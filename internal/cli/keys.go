@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -56,11 +57,11 @@ func keysCreate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		r.Models = strings.Split(models, ",")
 	}
 	if ttl != "" {
-		if r.TTL, err = time.ParseDuration(ttl); err != nil {
-			return usagef("--ttl %q is not a duration such as 720h", ttl)
+		if r.TTL, err = time.ParseDuration(ttl); err != nil || r.TTL <= 0 {
+			return usagef("--ttl %q is not a positive duration such as 720h", ttl)
 		}
 	}
-	a, err := app.Open(ctx, c, app.NewLogger(c, stderr))
+	a, err := openApp(ctx, c, app.NewLogger(c, stderr))
 	if err != nil {
 		return err
 	}
@@ -117,6 +118,9 @@ func keysList(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 func keyIDArg(name string, args []string) (string, []string, error) {
+	if slices.Contains(args, "-h") || slices.Contains(args, "--help") {
+		return "", args, nil // loadConfig prints the flags
+	}
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		return "", nil, usagef("usage: attest keys %s KEY_ID [flags]", name)
 	}
@@ -135,7 +139,7 @@ func keysRotate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	a, err := app.Open(ctx, c, app.NewLogger(c, stderr))
+	a, err := openApp(ctx, c, app.NewLogger(c, stderr))
 	if err != nil {
 		return err
 	}
@@ -157,7 +161,7 @@ func keysRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	a, err := app.Open(ctx, c, app.NewLogger(c, stderr))
+	a, err := openApp(ctx, c, app.NewLogger(c, stderr))
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 
 	"github.com/attest-ai/attest/internal/app"
@@ -31,6 +32,12 @@ func ledgerKey(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	if os.Getenv("ATTEST_LEDGER_KEY") == "" {
+		// Without this, a mistyped --data would print a new log's key.
+		if err := requireData(c); err != nil {
+			return err
+		}
+	}
 	kp, err := app.LedgerKey(c)
 	if err != nil {
 		return err
@@ -39,14 +46,34 @@ func ledgerKey(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return nil
 }
 
-// openStore opens only the store, for commands that must not change state.
-func openStore(ctx context.Context, c config.Config) (app.Store, error) {
+// requireData refuses a missing data directory of the embedded store, so a
+// mistyped --data, or a command run from another directory, names the
+// problem instead of starting a new, empty instance.
+func requireData(c config.Config) error {
 	if c.Database == "" {
 		if _, err := os.Stat(c.DataDir); err != nil {
-			return nil, fmt.Errorf("no data directory at %s: start 'attest serve' first or pass --data DIR", c.DataDir)
+			return fmt.Errorf("no data directory at %s: start 'attest serve' first or pass --data DIR", c.DataDir)
 		}
 	}
+	return nil
+}
+
+// openStore opens only the store, for commands that must not change state.
+func openStore(ctx context.Context, c config.Config) (app.Store, error) {
+	if err := requireData(c); err != nil {
+		return nil, err
+	}
 	return app.OpenStore(ctx, c)
+}
+
+// openApp opens the whole app for a command other than serve. It refuses a
+// missing data directory: acting on a new, empty instance would, say, report
+// an erasure as completed for a subject that instance never held.
+func openApp(ctx context.Context, c config.Config, logger *slog.Logger) (*app.App, error) {
+	if err := requireData(c); err != nil {
+		return nil, err
+	}
+	return app.Open(ctx, c, logger)
 }
 
 func ledgerVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -61,6 +88,11 @@ func ledgerVerify(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	})
 	if err != nil {
 		return err
+	}
+	if key != "" {
+		if _, err := note.NewVerifier(key); err != nil {
+			return usagef("--key %q: not a verifier key of the form name+hash+base64 (%v); pass the key 'attest ledger key' prints on the log's host", key, err)
+		}
 	}
 	ws, err := witnessPolicy(witnesses, &quorum)
 	if err != nil {
@@ -176,7 +208,7 @@ func ledgerCheckpoint(ctx context.Context, args []string, stdout, stderr io.Writ
 	if err != nil {
 		return err
 	}
-	a, err := app.Open(ctx, c, app.NewLogger(c, stderr))
+	a, err := openApp(ctx, c, app.NewLogger(c, stderr))
 	if err != nil {
 		return err
 	}

@@ -120,7 +120,7 @@ func openReg(ctx context.Context, name string, npos int, synopsis string, args [
 	if tenant == "" {
 		tenant = c.Tenant
 	}
-	a, err := app.Open(ctx, c, app.NewLogger(c, stderr))
+	a, err := openApp(ctx, c, app.NewLogger(c, stderr))
 	if err != nil {
 		return nil, err
 	}
@@ -478,7 +478,7 @@ func recordVerificationLocally(ctx context.Context, c config.Config, tenant, act
 	if tenant == "" {
 		tenant = c.Tenant
 	}
-	a, err := app.Open(ctx, c, app.NewLogger(c, io.Discard))
+	a, err := openApp(ctx, c, app.NewLogger(c, io.Discard))
 	if err != nil {
 		return err
 	}

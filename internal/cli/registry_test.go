@@ -35,6 +35,9 @@ func TestModelLifecycleCLI(t *testing.T) {
 	t.Setenv("ATTEST_URL", "")
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
+	if err := os.Mkdir(data, 0o700); err != nil { // as 'attest serve' leaves it
+		t.Fatal(err)
+	}
 	key, pub := filepath.Join(dir, "signing.key"), filepath.Join(dir, "signing.pub")
 	model := filepath.Join(dir, "model")
 	sig := filepath.Join(dir, "model.sig")

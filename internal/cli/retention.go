@@ -20,7 +20,7 @@ func retentionRun(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	a, err := app.Open(ctx, c, app.NewLogger(c, stderr))
+	a, err := openApp(ctx, c, app.NewLogger(c, stderr))
 	if err != nil {
 		return err
 	}

@@ -2,11 +2,13 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"os"
+	"syscall"
 
 	"github.com/attest-ai/attest/internal/app"
 	"github.com/attest-ai/attest/internal/config"
@@ -43,6 +45,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return usagef("--addr %q: %v; use host:port, such as 127.0.0.1:8080", c.Addr, err)
+	}
 	config.ApplyGC(c.GCPercent, os.Getenv)
 	logger := app.NewLogger(c, stderr)
 	a, err := app.Open(ctx, c, logger)
@@ -60,7 +65,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	l, err := net.Listen("tcp", c.Addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w (is another attest running? choose another --addr)", c.Addr, err)
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("listen on %s: %w (is another attest running? choose another --addr)", c.Addr, err)
+		}
+		return fmt.Errorf("listen on %s: %w; check --addr", c.Addr, err)
 	}
 	store := "embedded SQLite in " + c.DataDir
 	if c.Database != "" {

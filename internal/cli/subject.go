@@ -5,13 +5,15 @@ import (
 	"encoding/json"
 	"flag"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/attest-ai/attest/internal/app"
 	"github.com/attest-ai/attest/internal/ledger"
 )
 
 func init() {
-	Register("subject", "data-subject erasure and legal holds", func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	Register("subject", "data-subject access, erasure and legal holds", func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return sub(ctx, "subject", map[string]Func{
 			"export":  subjectExport,
 			"erase":   subjectErase,
@@ -24,7 +26,9 @@ func init() {
 // subjectCmd parses "<id> [flags]" and opens the app.
 func subjectCmd(ctx context.Context, name string, args []string, stderr io.Writer, extra func(*flag.FlagSet)) (*app.App, string, string, ledger.Actor, error) {
 	var tenant, actor string
-	if len(args) == 0 || args[0] == "" || args[0][0] == '-' {
+	if slices.Contains(args, "-h") || slices.Contains(args, "--help") {
+		args = append([]string{""}, args...) // loadConfig prints the flags
+	} else if len(args) == 0 || args[0] == "" || args[0][0] == '-' {
 		return nil, "", "", ledger.Actor{}, usagef("usage: attest subject %s ID [--tenant T] [--actor NAME]", name)
 	}
 	id := args[0]
@@ -41,7 +45,7 @@ func subjectCmd(ctx context.Context, name string, args []string, stderr io.Write
 	if tenant == "" {
 		tenant = c.Tenant
 	}
-	a, err := app.Open(ctx, c, app.NewLogger(c, stderr))
+	a, err := openApp(ctx, c, app.NewLogger(c, stderr))
 	if err != nil {
 		return nil, "", "", ledger.Actor{}, err
 	}
@@ -101,6 +105,9 @@ func subjectHold(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	defer a.Close()
+	if strings.TrimSpace(reason) == "" {
+		return usagef("--reason is required: a legal hold needs a case or matter reference")
+	}
 	if err := a.Vault.PlaceHold(ctx, tenant, sub, reason, actor); err != nil {
 		return err
 	}

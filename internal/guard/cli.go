@@ -161,7 +161,7 @@ func cliEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	if *dataset == "" {
-		return errors.New("eval needs -dataset FILE, for example -dataset ../shared/data/pii/dev.json")
+		return errors.New("eval needs -dataset FILE: a presidio-research JSON array or JSON lines of {\"text\", \"label\"}; run 'attest guard -h' for the formats")
 	}
 	data, err := readInput(*dataset)
 	if err != nil {

@@ -129,6 +129,12 @@ func OpenCheckpoint(signed []byte, vkey string) (uint64, tlog.Hash, error) {
 	}
 	cp, _, _, err := log.ParseCheckpoint(signed, v.Name(), v)
 	if err != nil {
+		var unverified *note.UnverifiedNoteError
+		if _, nerr := note.Open(signed, note.VerifierList(v)); errors.As(nerr, &unverified) {
+			// Well formed but signed by another key: most often the wrong
+			// key was given, rather than a forged checkpoint.
+			return 0, tlog.Hash{}, fmt.Errorf("checkpoint: no signature by key %s verifies it: if this is the wrong key, pass the one 'attest ledger key' prints on the log's host; otherwise the checkpoint is not this log's: %w", v.Name(), nerr)
+		}
 		return 0, tlog.Hash{}, fmt.Errorf("checkpoint: %w", err)
 	}
 	if len(cp.Hash) != tlog.HashSize {

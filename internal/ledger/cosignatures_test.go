@@ -3,6 +3,7 @@ package ledger
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 
 	"golang.org/x/mod/sumdb/note"
@@ -68,5 +69,17 @@ func TestSignerOnPublish(t *testing.T) {
 	}
 	if len(told) != 2 || told[0] != 1 || told[1] != 2 {
 		t.Fatalf("told of %v, want sizes 1 and 2", told)
+	}
+}
+
+// TestOpenCheckpointWrongKey checks that a checkpoint verified with the
+// wrong key of the same name says so and what to pass instead.
+func TestOpenCheckpointWrongKey(t *testing.T) {
+	s, _ := testKey(t)
+	_, other := testKey(t) // the same name, another key
+	signed, _ := SignCheckpoint(s, "attest.test/fuzz", 3, tlog.RecordHash([]byte("x")))
+	_, _, err := OpenCheckpoint(signed, other)
+	if err == nil || !strings.Contains(err.Error(), "attest ledger key") {
+		t.Fatalf("wrong key: %v", err)
 	}
 }

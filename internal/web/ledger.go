@@ -99,6 +99,11 @@ func (s *Server) appendEvent(w http.ResponseWriter, r *http.Request) {
 	if !decodeJSON(w, r, s.d.MaxBodyBytes, &req) {
 		return
 	}
+	if ns := reservedNamespace(req.Type); ns != "" {
+		WriteProblem(w, r, http.StatusForbidden, "reserved-event-type", fmt.Sprintf(
+			"event type %q is in the %s namespace, which only attest's own services write, because the controls read it as evidence; record it through its own API (docs/API.md), or give your event a namespace of its own, such as acme.%s", req.Type, ns, req.Type[len(ns)+1:]))
+		return
+	}
 	tenant, ok := s.tenantFor(w, r, p, req.Tenant)
 	if !ok {
 		return

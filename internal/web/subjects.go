@@ -10,18 +10,23 @@ import (
 // Subject routes take the raw subject identifier in the path and act on its
 // pseudonym; the raw identifier is never stored or logged.
 
-func (s *Server) subject(r *http.Request) (tenant, pseudonym string) {
+// subject resolves the tenant and pseudonym a request acts on. A key that
+// cannot act across tenants and names another tenant is refused, rather
+// than quietly acting on a subject of its own tenant.
+func (s *Server) subject(w http.ResponseWriter, r *http.Request) (tenant, pseudonym string, ok bool) {
 	p, _ := PrincipalFrom(r.Context())
-	tenant = p.Tenant
-	if t := r.URL.Query().Get("tenant"); t != "" && p.Role.CrossTenant() {
-		tenant = t
+	if tenant, ok = s.tenantFor(w, r, p, r.URL.Query().Get("tenant")); !ok {
+		return "", "", false
 	}
-	return tenant, s.d.Vault.Pseudonym(tenant, r.PathValue("id")).ID
+	return tenant, s.d.Vault.Pseudonym(tenant, r.PathValue("id")).ID, true
 }
 
 func (s *Server) eraseSubject(w http.ResponseWriter, r *http.Request) {
 	p, _ := PrincipalFrom(r.Context())
-	tenant, sub := s.subject(r)
+	tenant, sub, ok := s.subject(w, r)
+	if !ok {
+		return
+	}
 	rc, err := s.d.Vault.Erase(r.Context(), tenant, sub, p.Actor())
 	if errors.Is(err, vault.ErrHeld) {
 		WriteProblem(w, r, http.StatusConflict, "legal-hold", err.Error())
@@ -48,7 +53,10 @@ func (s *Server) placeHold(w http.ResponseWriter, r *http.Request) {
 		WriteProblem(w, r, http.StatusBadRequest, "missing-reason", "a legal hold needs a reason, such as a matter number")
 		return
 	}
-	tenant, sub := s.subject(r)
+	tenant, sub, ok := s.subject(w, r)
+	if !ok {
+		return
+	}
 	if err := s.d.Vault.PlaceHold(r.Context(), tenant, sub, req.Reason, p.Actor()); err != nil {
 		s.internal(w, r, err)
 		return
@@ -58,7 +66,10 @@ func (s *Server) placeHold(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) releaseHold(w http.ResponseWriter, r *http.Request) {
 	p, _ := PrincipalFrom(r.Context())
-	tenant, sub := s.subject(r)
+	tenant, sub, ok := s.subject(w, r)
+	if !ok {
+		return
+	}
 	err := s.d.Vault.ReleaseHold(r.Context(), tenant, sub, p.Actor())
 	if errors.Is(err, vault.ErrNotFound) {
 		WriteProblem(w, r, http.StatusNotFound, "no-hold", "there is no legal hold on this subject")

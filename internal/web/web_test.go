@@ -96,6 +96,12 @@ func TestBadRequestsChangeNothing(t *testing.T) {
 		{"invalid type", e.admin, `{"type":"Not A Type"}`, 422, "invalid-event"},
 		{"body not object", e.admin, `{"type":"a.b","body":[1]}`, 422, "invalid-event"},
 		{"duplicate keys", e.admin, `{"type":"a.b","body":{"k":1,"k":2}}`, 422, "invalid-event"},
+		// Evidence the controls read is written only by the service that
+		// checks it: a forged pass, signature check or approval is refused.
+		{"forged control result", e.admin, `{"type":"control.evaluated","body":{"control":"AI-SEC-05","status":"pass"}}`, 403, "reserved-event-type"},
+		{"forged verification", e.admin, `{"type":"model.verified","body":{"verified":true}}`, 403, "reserved-event-type"},
+		{"forged approval", e.admin, `{"type":"change.approved","subjects":[{"kind":"change","id":"c1"}]}`, 403, "reserved-event-type"},
+		{"forged inference", e.admin, `{"type":"inference.request"}`, 403, "reserved-event-type"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -210,6 +216,25 @@ func TestSubjectErasureAPI(t *testing.T) {
 	}
 	if _, _, err := e.a.Vault.Open(ctx, sealed.Ref); err == nil {
 		t.Fatal("payload readable after erasure")
+	}
+	// A compliance key of tenant-a that names tenant-b is refused, never
+	// turned into an erasure of the same identifier in tenant-a.
+	comp := e.key("tenant-a", "compliance")
+	other, err := e.a.Vault.Seal(ctx, "tenant-a", e.a.Vault.Pseudonym("tenant-a", "bob@example.com").ID, []byte("CANARY"), vaultOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ method, path string }{
+		{"POST", "/api/v1/subjects/bob@example.com/erasure?tenant=tenant-b"},
+		{"PUT", "/api/v1/subjects/bob@example.com/hold?tenant=tenant-b"},
+		{"DELETE", "/api/v1/subjects/bob@example.com/hold?tenant=tenant-b"},
+	} {
+		if resp, body := e.do(c.method, c.path, comp, map[string]string{"reason": "matter-8"}); resp.StatusCode != 403 || !strings.Contains(string(body), "other-tenant") {
+			t.Errorf("%s %s: %d %s", c.method, c.path, resp.StatusCode, body)
+		}
+	}
+	if _, _, err := e.a.Vault.Open(ctx, other.Ref); err != nil {
+		t.Fatalf("tenant-a's subject was erased by a request naming tenant-b: %v", err)
 	}
 }
 
