@@ -231,6 +231,19 @@ func TestOpenAISDKResponseFormat(t *testing.T) {
 	if json.Unmarshal([]byte(got.Choices[0].Message.Content), &v) != nil || v["echo"] != "json please" {
 		t.Errorf("strict schema on claude: content %q", got.Choices[0].Message.Content)
 	}
+	// The built-in demo model answers in the schema's shape.
+	demo, err := c.Chat.Completions.New(context.Background(), openai.ChatCompletionNewParams{
+		Model:    "demo",
+		Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("json please")},
+		ResponseFormat: openai.ChatCompletionNewParamsResponseFormatUnion{OfJSONSchema: &shared.ResponseFormatJSONSchemaParam{
+			JSONSchema: shared.ResponseFormatJSONSchemaJSONSchemaParam{Name: "answer", Strict: openai.Bool(true), Schema: map[string]any{
+				"type": "object", "properties": map[string]any{"echo": map[string]any{"type": "string"}, "n": map[string]any{"type": "integer"}},
+				"required": []string{"echo", "n"}, "additionalProperties": false}},
+		}},
+	})
+	if err != nil || demo.Choices[0].Message.Content != `{"echo":"json please","n":0}` {
+		t.Errorf("demo model with a schema: %v %+v", err, demo)
+	}
 	reqs := e.anthropic.Requests()
 	body = nil
 	json.Unmarshal(reqs[len(reqs)-1].Body, &body)

@@ -58,7 +58,12 @@ func (d *Demo) Chat(ctx context.Context, req *chat.Request, model string) (*Resu
 		r.Parts = []chat.Part{{Type: chat.PartToolCall, ToolID: "call_demo_" + hex.EncodeToString(sum[:4]), ToolName: name, Args: string(args)}}
 		r.StopReason = chat.StopToolCalls
 	case req.ResponseFormat != nil && req.ResponseFormat.Type != chat.FormatText:
-		b, _ := json.Marshal(map[string]string{"demo": "attest demo model", "echo": last})
+		// An answer in the requested schema's shape, so the output guard's
+		// schema check passes; otherwise a fixed object.
+		b, ok := demoInstance(req.ResponseFormat.Schema, last)
+		if !ok {
+			b, _ = json.Marshal(map[string]string{"demo": "attest demo model", "echo": last})
+		}
 		r.Parts = []chat.Part{{Type: chat.PartText, Text: string(b)}}
 	default:
 		r.Parts = []chat.Part{{Type: chat.PartText, Text: demoPrefix + last}}
