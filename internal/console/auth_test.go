@@ -215,6 +215,9 @@ func TestSafeNext(t *testing.T) {
 		"/\\evil.example":      "/",
 		"https://evil.example": "/",
 		"/ok\r\nSet-Cookie:":   "/",
+		"/\t/evil.example":     "/",
+		"/\n/evil.example":     "/",
+		"/a\\..\\\\evil":       "/",
 	} {
 		if got := safeNext(in); got != want {
 			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
@@ -223,13 +226,16 @@ func TestSafeNext(t *testing.T) {
 }
 
 func FuzzSafeNext(f *testing.F) {
-	for _, s := range []string{"/", "//x", "/\\x", "http://x", "/a?b=c", "\x00"} {
+	for _, s := range []string{"/", "//x", "/\\x", "http://x", "/a?b=c", "\x00", "/\t/x"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		got := safeNext(s)
 		u, err := url.Parse(got)
-		if !strings.HasPrefix(got, "/") || strings.HasPrefix(got, "//") || (err == nil && u.Host != "") {
+		// What a browser follows: tabs and newlines dropped, backslashes
+		// read as slashes.
+		followed := strings.NewReplacer("\t", "", "\n", "", "\r", "", "\\", "/").Replace(got)
+		if !strings.HasPrefix(got, "/") || strings.HasPrefix(followed, "//") || (err == nil && u.Host != "") {
 			t.Fatalf("safeNext(%q) = %q leaves the site", s, got)
 		}
 	})

@@ -211,9 +211,12 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, v *viewer, status
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 
 // safeNext accepts only local paths as the post-login destination, so the
-// login page cannot be used to send people elsewhere.
+// login page cannot be used to send people elsewhere. Browsers drop tabs
+// and newlines from a Location and read a backslash as a slash, so
+// "/\t/evil.example" would lead to //evil.example: a path with any control
+// character or backslash is refused.
 func safeNext(s string) string {
-	if s == "" || !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.HasPrefix(s, "/\\") || strings.ContainsAny(s, "\r\n") {
+	if s == "" || !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
 		return "/"
 	}
 	return s

@@ -103,8 +103,12 @@ func (s *Service) Review(ctx context.Context, tenant string, actor ledger.Actor,
 	if err != nil {
 		return nil, fmt.Errorf("load earlier reviews: %w", err)
 	}
+	// The review counts as current for a year from its date, so the date
+	// may be backdated to when the packet was read but not set ahead.
 	if asOf.IsZero() {
 		asOf = s.now()
+	} else if day(asOf).After(day(s.now())) {
+		return nil, fmt.Errorf("%w: the review date %s is in the future; leave it out to review as of today", ErrInvalid, asOf.Format(dateLayout))
 	}
 	r, err := Analyze(ctx, &s.Reader, s.Policy, inputs, asOf, prior)
 	if err != nil {

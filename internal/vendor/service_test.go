@@ -154,6 +154,27 @@ func TestServiceReview(t *testing.T) {
 	}
 }
 
+// TestServiceReviewFutureDate checks that a review cannot be dated ahead:
+// the controls count a review as current for a year from its date, so a
+// far-future date would keep a provider reviewed for good.
+func TestServiceReviewFutureDate(t *testing.T) {
+	s, l := newTestService()
+	ctx := context.Background()
+	v, _ := s.RegisterVendor(ctx, "acme", testActor, Vendor{Name: "Nimbus"})
+	inputs := fixtureInputs(t, "soc3.txt")
+	if _, err := s.Review(ctx, "acme", testActor, v.ID, inputs, date("2099-01-01")); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("a review dated 2099: %v", err)
+	}
+	if len(l.ofType(EventReviewed)) != 0 {
+		t.Fatal("a refused review left evidence")
+	}
+	for _, d := range []string{"2025-11-21", "2025-06-30"} {
+		if r, err := s.Review(ctx, "acme", testActor, v.ID, inputs, date(d)); err != nil || r.AsOf != d {
+			t.Fatalf("a review dated %s: %v", d, err)
+		}
+	}
+}
+
 func TestServiceReviewLedgerFailure(t *testing.T) {
 	s, l := newTestService()
 	ctx := context.Background()

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/attest-ai/attest/internal/access"
@@ -16,7 +18,10 @@ import (
 func (s *Server) PrivacyRoutes(p *privacy.Service) {
 	m := s.mux
 	m.HandleFunc("POST /api/v1/privacy/requests", s.auth(access.PermSubjects, func(w http.ResponseWriter, r *http.Request) {
-		pr, _ := PrincipalFrom(r.Context())
+		pr, tenant, ok := s.privacyTenant(w, r)
+		if !ok {
+			return
+		}
 		var req struct {
 			Subject  string `json:"subject"`
 			Type     string `json:"type"`
@@ -37,15 +42,18 @@ func (s *Server) PrivacyRoutes(p *privacy.Service) {
 				return
 			}
 		}
-		out, err := p.Open(r.Context(), pr.Tenant, pr.Actor(), req.Subject, req.Type, d)
+		out, err := p.Open(r.Context(), tenant, pr.Actor(), req.Subject, req.Type, d)
 		if s.privacyError(w, r, err) {
 			return
 		}
 		writeJSON(w, http.StatusCreated, out)
 	}))
 	m.HandleFunc("GET /api/v1/privacy/requests", s.auth(access.PermRead, func(w http.ResponseWriter, r *http.Request) {
-		pr, _ := PrincipalFrom(r.Context())
-		rs, err := p.Requests(r.Context(), pr.Tenant)
+		_, tenant, ok := s.privacyTenant(w, r)
+		if !ok {
+			return
+		}
+		rs, err := p.Requests(r.Context(), tenant)
 		if s.privacyError(w, r, err) {
 			return
 		}
@@ -62,23 +70,32 @@ func (s *Server) PrivacyRoutes(p *privacy.Service) {
 	}))
 	// The access right: everything held about a subject, as JSON.
 	m.HandleFunc("POST /api/v1/privacy/subjects/{id}/export", s.auth(access.PermSubjects, func(w http.ResponseWriter, r *http.Request) {
-		pr, _ := PrincipalFrom(r.Context())
-		out, err := p.Export(r.Context(), pr.Tenant, pr.Actor(), r.PathValue("id"), r.URL.Query().Get("request"), ledger.StoreReader{Store: s.d.Store})
+		pr, tenant, ok := s.privacyTenant(w, r)
+		if !ok {
+			return
+		}
+		out, err := p.Export(r.Context(), tenant, pr.Actor(), r.PathValue("id"), r.URL.Query().Get("request"), ledger.StoreReader{Store: s.d.Store})
 		if s.privacyError(w, r, err) {
 			return
 		}
 		writeJSON(w, http.StatusOK, out)
 	}))
 	m.HandleFunc("POST /api/v1/privacy/subjects/{id}/erase", s.auth(access.PermSubjects, func(w http.ResponseWriter, r *http.Request) {
-		pr, _ := PrincipalFrom(r.Context())
-		out, err := p.Erase(r.Context(), pr.Tenant, pr.Actor(), r.PathValue("id"), r.URL.Query().Get("request"))
+		pr, tenant, ok := s.privacyTenant(w, r)
+		if !ok {
+			return
+		}
+		out, err := p.Erase(r.Context(), tenant, pr.Actor(), r.PathValue("id"), r.URL.Query().Get("request"))
 		if s.privacyError(w, r, err) {
 			return
 		}
 		writeJSON(w, http.StatusOK, out)
 	}))
 	m.HandleFunc("POST /api/v1/privacy/consent", s.auth(access.PermSubjects, func(w http.ResponseWriter, r *http.Request) {
-		pr, _ := PrincipalFrom(r.Context())
+		pr, tenant, ok := s.privacyTenant(w, r)
+		if !ok {
+			return
+		}
 		var req struct {
 			Subject string `json:"subject"`
 			Purpose string `json:"purpose"`
@@ -92,37 +109,46 @@ func (s *Server) PrivacyRoutes(p *privacy.Service) {
 			WriteProblem(w, r, http.StatusBadRequest, "missing-field", "subject, purpose and granted (true or false) are required")
 			return
 		}
-		c, err := p.RecordConsent(r.Context(), pr.Tenant, pr.Actor(), req.Subject, privacy.Purpose(req.Purpose), *req.Granted, req.Source)
+		c, err := p.RecordConsent(r.Context(), tenant, pr.Actor(), req.Subject, privacy.Purpose(req.Purpose), *req.Granted, req.Source)
 		if s.privacyError(w, r, err) {
 			return
 		}
 		writeJSON(w, http.StatusCreated, c)
 	}))
 	m.HandleFunc("GET /api/v1/privacy/consent", s.auth(access.PermRead, func(w http.ResponseWriter, r *http.Request) {
-		pr, _ := PrincipalFrom(r.Context())
-		cs, err := p.Consents(r.Context(), pr.Tenant)
+		_, tenant, ok := s.privacyTenant(w, r)
+		if !ok {
+			return
+		}
+		cs, err := p.Consents(r.Context(), tenant)
 		if s.privacyError(w, r, err) {
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"consents": nonNil(cs)})
 	}))
 	m.HandleFunc("PUT /api/v1/privacy/classifications/{kind}/{id}", s.auth(access.PermCompliance, func(w http.ResponseWriter, r *http.Request) {
-		pr, _ := PrincipalFrom(r.Context())
+		pr, tenant, ok := s.privacyTenant(w, r)
+		if !ok {
+			return
+		}
 		var req struct {
 			Class string `json:"class"`
 		}
 		if !decodeJSON(w, r, s.d.MaxBodyBytes, &req) {
 			return
 		}
-		l, err := p.Classify(r.Context(), pr.Tenant, pr.Actor(), r.PathValue("kind"), r.PathValue("id"), privacy.Class(req.Class))
+		l, err := p.Classify(r.Context(), tenant, pr.Actor(), r.PathValue("kind"), r.PathValue("id"), privacy.Class(req.Class))
 		if s.privacyError(w, r, err) {
 			return
 		}
 		writeJSON(w, http.StatusOK, l)
 	}))
 	m.HandleFunc("GET /api/v1/privacy/classifications", s.auth(access.PermRead, func(w http.ResponseWriter, r *http.Request) {
-		pr, _ := PrincipalFrom(r.Context())
-		ls, err := p.Labels(r.Context(), pr.Tenant)
+		_, tenant, ok := s.privacyTenant(w, r)
+		if !ok {
+			return
+		}
+		ls, err := p.Labels(r.Context(), tenant)
 		if s.privacyError(w, r, err) {
 			return
 		}
@@ -144,8 +170,29 @@ func (s *Server) PrivacyRoutes(p *privacy.Service) {
 			WriteProblem(w, r, http.StatusBadRequest, "bad-max-age", "max_age must be a duration such as 720h")
 			return
 		}
-		if req.Tenant == "" && !pr.Role.CrossTenant() {
-			req.Tenant = pr.Tenant
+		// A tenant-scoped key sets policies of its own tenant only: naming
+		// another tenant, or replacing another tenant's (or the global)
+		// policy by its id, would delete or keep that tenant's data.
+		if !pr.Role.CrossTenant() {
+			var ok bool
+			if req.Tenant, ok = s.tenantFor(w, r, pr, req.Tenant); !ok {
+				return
+			}
+			id := cmp.Or(req.ID, req.Tenant+"-"+cmp.Or(req.Class, "all"))
+			if !strings.HasPrefix(id, req.Tenant+"-") {
+				WriteProblem(w, r, http.StatusForbidden, "other-tenant", "the ids of tenant "+req.Tenant+"'s policies start with "+req.Tenant+"-; leave id out to derive it")
+				return
+			}
+			ps, err := p.Policies(r.Context())
+			if s.privacyError(w, r, err) {
+				return
+			}
+			for _, old := range ps {
+				if old.ID == id && old.Tenant != req.Tenant {
+					WriteProblem(w, r, http.StatusForbidden, "other-tenant", "policy "+old.ID+" belongs to another tenant; this key sets policies of tenant "+req.Tenant+" only")
+					return
+				}
+			}
 		}
 		pol, err := p.SetPolicy(r.Context(), pr.Actor(), privacy.Policy{ID: req.ID, Tenant: req.Tenant, Class: privacy.Class(req.Class), MaxAge: d})
 		if s.privacyError(w, r, err) {
@@ -209,6 +256,16 @@ func (s *Server) PrivacyRoutes(p *privacy.Service) {
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"runs": nonNil(rs)})
 	}))
+}
+
+// privacyTenant resolves the caller and the tenant a privacy request acts
+// on: the key's own, or another one named with ?tenant= by an admin or
+// auditor key. Any other key that names another tenant is refused, rather
+// than quietly acting on the subjects of its own.
+func (s *Server) privacyTenant(w http.ResponseWriter, r *http.Request) (access.Principal, string, bool) {
+	p, _ := PrincipalFrom(r.Context())
+	tenant, ok := s.tenantFor(w, r, p, r.URL.Query().Get("tenant"))
+	return p, tenant, ok
 }
 
 func nonNil[T any](xs []T) []T {

@@ -202,8 +202,20 @@ func (s *Server) RegistryRoutes(reg *registry.Service) {
 		reply(w, r, http.StatusOK, out, err)
 	})
 
-	// Trusted signing keys decide whose model signatures count.
+	// Trusted signing keys decide whose model signatures count, so only
+	// admins change them: an operator's keys.manage covers its tenant's
+	// consumer API keys, not which models may be served.
+	trustAdmin := func(w http.ResponseWriter, r *http.Request, c regCtx) bool {
+		if c.p.Role != access.RoleAdmin {
+			WriteProblem(w, r, http.StatusForbidden, "forbidden", "only admins trust or revoke model-signing keys")
+			return false
+		}
+		return true
+	}
 	handle("POST /api/v1/signing-keys", access.PermKeys, func(w http.ResponseWriter, r *http.Request, c regCtx) {
+		if !trustAdmin(w, r, c) {
+			return
+		}
 		var req struct {
 			Name      string `json:"name"`
 			PublicKey string `json:"public_key"`
@@ -219,6 +231,9 @@ func (s *Server) RegistryRoutes(reg *registry.Service) {
 		reply(w, r, http.StatusOK, map[string]any{"keys": nonNil(ks)}, err)
 	})
 	handle("POST /api/v1/signing-keys/{hint}/revoke", access.PermKeys, func(w http.ResponseWriter, r *http.Request, c regCtx) {
+		if !trustAdmin(w, r, c) {
+			return
+		}
 		out, err := reg.RevokeKey(r.Context(), c.tenant, c.actor, r.PathValue("hint"))
 		reply(w, r, http.StatusOK, out, err)
 	})

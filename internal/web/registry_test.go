@@ -203,3 +203,21 @@ func mustPub(t *testing.T, pemData []byte) *ecdsa.PublicKey {
 	}
 	return k
 }
+
+// TestSigningKeysNeedAdmin checks that an operator, whose keys.manage
+// covers its tenant's consumer API keys, can neither trust nor revoke a
+// model-signing key: either decides which models may be served.
+func TestSigningKeysNeedAdmin(t *testing.T) {
+	e := newEnv(t)
+	op := e.key("acme", "operator")
+	_, _, pub, _ := signedModel(t, "weights")
+	e.expect(403, "POST", "/api/v1/signing-keys", op, map[string]any{"name": "mine", "public_key": string(pub)})
+	var k registry.TrustedKey
+	json.Unmarshal(e.expect(201, "POST", "/api/v1/signing-keys?tenant=acme", e.admin, map[string]any{"name": "release", "public_key": string(pub)}), &k)
+	e.expect(403, "POST", "/api/v1/signing-keys/"+k.Hint+"/revoke", op, nil)
+	var ks struct{ Keys []registry.TrustedKey }
+	json.Unmarshal(e.expect(200, "GET", "/api/v1/signing-keys", op, nil), &ks)
+	if len(ks.Keys) != 1 || !ks.Keys[0].Revoked.IsZero() {
+		t.Fatalf("trusted keys after the operator's attempts: %+v", ks.Keys)
+	}
+}
