@@ -236,7 +236,7 @@ func TestConsoleEndToEndReal(t *testing.T) {
 	// Flow 6: upload the demo SOC packet; the real review raises red flags.
 	var files []string
 	pdir := t.TempDir()
-	for _, in := range vendor.DemoPacket() {
+	for _, in := range vendor.DemoPacket(time.Now()) {
 		p := filepath.Join(pdir, in.Name)
 		if err := os.WriteFile(p, in.Data, 0o644); err != nil {
 			t.Fatal(err)

@@ -29,7 +29,7 @@ func TestConsoleVendors(t *testing.T) {
 	mw := multipart.NewWriter(&body)
 	mw.WriteField("csrf", e.csrf)
 	mw.WriteField("vendor", v.ID)
-	for _, in := range vendor.DemoPacket() {
+	for _, in := range vendor.DemoPacket(time.Now()) {
 		w, _ := mw.CreateFormFile("files", in.Name)
 		w.Write(in.Data)
 	}

@@ -52,7 +52,7 @@ func (a *App) seedVendors(ctx context.Context, s *demo.Seed) (string, error) {
 	if _, err := a.Vendors.RegisterVendor(ctx, demo.Tenant, actor, vendor.Vendor{Name: "Unreviewed LLM Inc", Providers: []string{"openai-primary"}}); err != nil {
 		return "", err
 	}
-	r, err := a.Vendors.Review(ctx, demo.Tenant, actor, v.ID, vendor.DemoPacket(), time.Now())
+	r, err := a.Vendors.Review(ctx, demo.Tenant, actor, v.ID, vendor.DemoPacket(time.Now()), time.Now())
 	if err != nil {
 		return "", err
 	}

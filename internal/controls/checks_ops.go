@@ -100,6 +100,10 @@ func checkProvidersReviewed(in *Input) Result {
 			continue
 		}
 		r.cite(pf.Review.Index)
+		if pf.ReviewExpires.IsZero() {
+			r.fail(Item{Kind: "provider", ID: p, Reason: "the latest vendor review found no SOC 2 or SOC 3 report to cover this provider", Evidence: []uint64{pf.Review.Index}})
+			continue
+		}
 		if !pf.ReviewExpires.After(in.Now) {
 			r.expire(Item{Kind: "provider", ID: p, Reason: "the vendor review expired on " + pf.ReviewExpires.Format("2006-01-02"), Evidence: []uint64{pf.Review.Index}})
 		}

@@ -62,6 +62,9 @@ func TestCheckProvidersReviewed(t *testing.T) {
 		}
 		return ev("vendor.reviewed", days(ago), alice, b, ref("vendor", "openai-inc"))
 	}
+	covered := func(ago int, until string) ledger.Event {
+		return ev("vendor.reviewed", days(ago), alice, map[string]any{"as_of": now.Add(-days(ago)).Format("2006-01-02"), "verdict": "fast_track", "covered_until": until}, ref("vendor", "openai-inc"))
+	}
 	anthropic := ev("vendor.reviewed", days(30), alice, map[string]any{"providers": []string{"anthropic"}}, ref("vendor", "anthropic-pbc"))
 	runCheck(t, "providers_vendor_reviewed", []checkCase{
 		{"both reviewed", fixture{components: providers, events: []ledger.Event{registered, reviewed(100, ""), anthropic}}, Pass, nil},
@@ -69,6 +72,11 @@ func TestCheckProvidersReviewed(t *testing.T) {
 		{"one unreviewed", fixture{components: providers, events: []ledger.Event{registered, reviewed(100, "")}}, Fail, []string{"anthropic"}},
 		{"review older than a year", fixture{components: providers, events: []ledger.Event{registered, reviewed(400, ""), anthropic}}, Stale, []string{"openai"}},
 		{"explicit expiry passed", fixture{components: providers, events: []ledger.Event{registered, reviewed(100, now.Add(-Day).Format("2006-01-02")), anthropic}}, Stale, []string{"openai"}},
+		// A review that records its report's coverage counts until then,
+		// and one that found no report counts for nothing, however recent.
+		{"report coverage current", fixture{components: providers, events: []ledger.Event{registered, covered(100, now.Add(30*Day).Format("2006-01-02")), anthropic}}, Pass, nil},
+		{"report coverage ended", fixture{components: providers, events: []ledger.Event{registered, covered(100, now.Add(-Day).Format("2006-01-02")), anthropic}}, Stale, []string{"openai"}},
+		{"no report in the packet", fixture{components: providers, events: []ledger.Event{registered, covered(1, ""), anthropic}}, Fail, []string{"openai"}},
 		{"no providers", fixture{}, NoEvidence, nil},
 	})
 }

@@ -384,22 +384,33 @@ func foldDriftClosed(f *Facts, idx uint64, e *ledger.Event) {
 
 func foldVendorReviewed(f *Facts, idx uint64, e *ledger.Event) {
 	var b struct {
-		Providers    []string `json:"providers"`
-		Expires      flexTime `json:"expires"`
-		CoveredUntil flexTime `json:"covered_until"`
-		AsOf         flexTime `json:"as_of"`
+		Providers    []string        `json:"providers"`
+		Expires      flexTime        `json:"expires"`
+		CoveredUntil json.RawMessage `json:"covered_until"`
+		AsOf         flexTime        `json:"as_of"`
 	}
 	body(e, &b)
-	// The review is current until its report's coverage ends; without
-	// that, for a year from the review's as-of date or the event.
-	exp := b.Expires.Time
-	if exp.IsZero() {
-		exp = b.CoveredUntil.Time
+	// The review is current until its report's coverage ends. A review
+	// that says it found no report ("covered_until": "") covers nothing;
+	// one that says nothing of coverage (reviews recorded before it was
+	// written, or by other tools) counts for a year from its as-of date or
+	// the event.
+	var exp time.Time
+	covered := false
+	if len(b.CoveredUntil) > 0 && string(b.CoveredUntil) != "null" {
+		covered = true
+		var until flexTime
+		if json.Unmarshal(b.CoveredUntil, &until) == nil {
+			exp = until.Time
+		}
 	}
-	if exp.IsZero() && !b.AsOf.IsZero() {
+	if !b.Expires.IsZero() {
+		exp = b.Expires.Time
+	}
+	if exp.IsZero() && !covered && !b.AsOf.IsZero() {
 		exp = b.AsOf.Add(defaultReview)
 	}
-	if exp.IsZero() {
+	if exp.IsZero() && !covered {
 		exp = e.Time.Add(defaultReview)
 	}
 	m := mark(idx, e)

@@ -162,9 +162,13 @@ func reviewedBody(r *Review) map[string]any {
 		"vendor_id": r.VendorID,
 		"as_of":     r.AsOf,
 		"verdict":   r.Verdict,
-		"documents": docs,
-		"red_flags": codes,
-		"answers":   answers,
+		// When the report's coverage goes stale, "" if the packet held no
+		// SOC 2 or SOC 3 report: the controls count a review as current
+		// only until then.
+		"covered_until": r.Coverage.StaleOn,
+		"documents":     docs,
+		"red_flags":     codes,
+		"answers":       answers,
 	}
 }
 
