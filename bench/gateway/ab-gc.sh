@@ -6,7 +6,9 @@
 # round, and the upstream measured directly after them. Prints every round
 # and the medians, and each gateway's RSS when idle and after the load.
 # Environment: ROUNDS (6), DUR (6s), RATE (1000), A_GOGC, B_GOGC, STREAM (1
-# for streamed answers).
+# for streamed answers); A_ENV or B_ENV replace GOGC=... with other
+# variables for that gateway, such as B_ENV=GOMEMLIMIT=256MiB (and
+# A_ENV=ATTEST_GC_PERCENT=400 for attest's plain default).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROUNDS=${ROUNDS:-6} DUR=${DUR:-6s} RATE=${RATE:-1000}
@@ -17,8 +19,8 @@ pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
 "$BIN" upstream -addr 127.0.0.1:18001 2>/dev/null & pids+=($!)
 sleep 0.5
-GOGC=${A_GOGC:-100} "$BIN" gateway -addr 127.0.0.1:18002 -upstream http://127.0.0.1:18001/v1 -slow-upstream http://127.0.0.1:18001/v1 2>/dev/null & A=$!; pids+=($A)
-GOGC=${B_GOGC:-400} "$BIN" gateway -addr 127.0.0.1:18012 -upstream http://127.0.0.1:18001/v1 -slow-upstream http://127.0.0.1:18001/v1 2>/dev/null & B=$!; pids+=($B)
+env ${A_ENV:-GOGC=${A_GOGC:-100}} "$BIN" gateway -addr 127.0.0.1:18002 -upstream http://127.0.0.1:18001/v1 -slow-upstream http://127.0.0.1:18001/v1 2>/dev/null & A=$!; pids+=($A)
+env ${B_ENV:-GOGC=${B_GOGC:-400}} "$BIN" gateway -addr 127.0.0.1:18012 -upstream http://127.0.0.1:18001/v1 -slow-upstream http://127.0.0.1:18001/v1 2>/dev/null & B=$!; pids+=($B)
 sleep 3
 echo "idle RSS MiB: A $("$BIN" rss -pid $A), B $("$BIN" rss -pid $B)"
 for r in $(seq "$ROUNDS"); do

@@ -13,6 +13,7 @@ import (
 
 	"github.com/attest-ai/attest/internal/access"
 	"github.com/attest-ai/attest/internal/audit"
+	"github.com/attest-ai/attest/internal/cmdline"
 	"github.com/attest-ai/attest/internal/console"
 	"github.com/attest-ai/attest/internal/controls"
 	"github.com/attest-ai/attest/internal/ledger"
@@ -348,7 +349,7 @@ func itemDetail(it access.ReviewItem) string {
 		parts = append(parts, "signs in with "+strings.Join(it.SignIn, " or "))
 	}
 	if it.Kind == "role" {
-		parts = append(parts, fmt.Sprintf("%d holders", len(it.Holders)))
+		parts = append(parts, cmdline.Count(len(it.Holders), "holder"))
 	}
 	return strings.Join(parts, " · ")
 }

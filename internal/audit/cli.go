@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/attest-ai/attest/internal/cmdline"
 	"github.com/attest-ai/attest/internal/controls"
 	"github.com/attest-ai/attest/internal/ledger"
 	"golang.org/x/mod/sumdb/note"
@@ -34,7 +35,11 @@ Run "attest audit <command> -h" for a command's flags.
 
 // CLI runs "attest audit ..."; args start with the command.
 func CLI(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return cmdline.Usagef("missing command")
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
@@ -47,7 +52,7 @@ func CLI(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "oscal":
 		err = cmdOSCAL(ctx, args[1:], stdout, stderr)
 	default:
-		return fmt.Errorf("unknown command %q: run \"attest audit -h\" for the list", args[0])
+		return cmdline.Usagef("unknown command %q: run \"attest audit -h\" for the list", args[0])
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
@@ -86,15 +91,15 @@ func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if *from == "" || *to == "" || *seed == "" || *out == "" {
-		return errors.New("--from, --to, --seed and --out are all required, for example: attest audit export --from 2026-01-01 --to 2026-06-30 --seed 8f3a91 --out q2-audit")
+		return cmdline.Usagef("--from, --to, --seed and --out are all required, for example: attest audit export --from 2026-01-01 --to 2026-06-30 --seed 8f3a91 --out q2-audit")
 	}
 	f, err := controls.ParseDate(*from, false)
 	if err != nil {
-		return fmt.Errorf("--from: %w", err)
+		return cmdline.Usagef("--from: %v", err)
 	}
 	t, err := controls.ParseDate(*to, true)
 	if err != nil {
-		return fmt.Errorf("--to: %w", err)
+		return cmdline.Usagef("--to: %v", err)
 	}
 	env, _, err := c.Open(ctx)
 	if err != nil {
@@ -120,8 +125,9 @@ func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote auditor package %s in %s\n  directory: %s\n  zip:       %s\n  %d files, %d samples, ledger of %d entries; manifest sha256 %s\n",
-		res.PackageID, time.Since(start).Round(time.Millisecond), res.Dir, res.Zip, res.Files, res.Samples, res.Entries, res.Manifest)
+	fmt.Fprintf(stdout, "wrote auditor package %s in %s\n  directory: %s\n  zip:       %s\n  %s, %s, ledger of %s; manifest sha256 %s\n",
+		res.PackageID, time.Since(start).Round(time.Millisecond), res.Dir, res.Zip,
+		cmdline.Count(res.Files, "file"), cmdline.Count(res.Samples, "sample"), cmdline.Count(res.Entries, "entry"), res.Manifest)
 	fmt.Fprintf(stdout, "the auditor verifies it offline with:\n  attest audit verify %s --key '%s'\n", res.Zip, env.VerifierKey)
 	return nil
 }
@@ -132,8 +138,10 @@ func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	key := fs.String("key", "", "ledger verifier `key` (name+hash+base64) received out of band; default: the package's key.pub, which proves less")
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 			return err
+		} else if err != nil {
+			return cmdline.Usagef("%v", err)
 		}
 		if fs.NArg() == 0 {
 			break
@@ -142,13 +150,13 @@ func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		args = fs.Args()[1:]
 	}
 	if len(pos) != 1 {
-		return errors.New("usage: attest audit verify DIR|ZIP [--key KEY]")
+		return cmdline.Usagef("usage: attest audit verify DIR|ZIP [--key KEY]")
 	}
 	if *key != "" {
 		// A mistyped key is the caller's error, not the package's: say so
 		// before verifying anything.
 		if _, err := note.NewVerifier(*key); err != nil {
-			return fmt.Errorf("--key: not a verifier key of the form name+hash+base64 (%v); pass the key 'attest audit export' printed, or that 'attest ledger key' prints on the log's host", err)
+			return cmdline.Usagef("--key: not a verifier key of the form name+hash+base64 (%v); pass the key 'attest audit export' printed, or that 'attest ledger key' prints on the log's host", err)
 		}
 	}
 	rep, err := Verify(ctx, pos[0], *key)
@@ -162,8 +170,9 @@ func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if rep.KeyFromPackage {
 		fmt.Fprintln(stderr, "note: verified with the key inside the package; pass --key with the key you received out of band for an independent check")
 	}
-	fmt.Fprintf(stdout, "ok: package %s: %d files match the manifest (sha256 %s); ledger bundle of %d entries verified; %d checkpoints, %d consistency proofs, %d samples and %d selection records proven\n",
-		rep.PackageID, rep.Files, rep.Manifest, rep.Entries, rep.Checkpoints, rep.Consistency, rep.Samples, rep.Selections)
+	fmt.Fprintf(stdout, "ok: package %s: the manifest (sha256 %s) matches its %s; ledger bundle of %s verified; %s, %s, %s and %s proven\n",
+		rep.PackageID, rep.Manifest, cmdline.Count(rep.Files, "file"), cmdline.Count(rep.Entries, "entry"), cmdline.Count(rep.Checkpoints, "checkpoint"),
+		cmdline.Count(rep.Consistency, "consistency proof"), cmdline.Count(rep.Samples, "sample"), cmdline.Count(rep.Selections, "selection record"))
 	return nil
 }
 
@@ -176,7 +185,7 @@ func cmdOSCAL(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if *out == "" {
-		return errors.New("--out DIR is required")
+		return cmdline.Usagef("--out DIR is required")
 	}
 	env, _, err := c.Open(ctx)
 	if err != nil {
@@ -191,7 +200,7 @@ func cmdOSCAL(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	f, t := time.Time{}, now
 	if *from != "" {
 		if f, err = controls.ParseDate(*from, false); err != nil {
-			return fmt.Errorf("--from: %w", err)
+			return cmdline.Usagef("--from: %v", err)
 		}
 	} else if f, err = eng.WindowStart(ctx); err != nil {
 		return err
@@ -201,7 +210,7 @@ func cmdOSCAL(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if *to != "" {
 		if t, err = controls.ParseDate(*to, true); err != nil {
-			return fmt.Errorf("--to: %w", err)
+			return cmdline.Usagef("--to: %v", err)
 		}
 	}
 	in, err := Results(ctx, eng, f, t, now)

@@ -3,6 +3,7 @@ package audit_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/attest-ai/attest/internal/access"
 	"github.com/attest-ai/attest/internal/audit"
+	"github.com/attest-ai/attest/internal/cmdline"
 	"github.com/attest-ai/attest/internal/config"
 	"github.com/attest-ai/attest/internal/controls"
 	"github.com/attest-ai/attest/internal/ledger"
@@ -103,13 +105,20 @@ func TestCLIExportAndVerify(t *testing.T) {
 }
 
 func TestCLIUsage(t *testing.T) {
-	var out bytes.Buffer
-	if err := audit.CLI(context.Background(), nil, &out, &out); err != nil || !strings.Contains(out.String(), "usage: attest audit") {
+	var out, errb bytes.Buffer
+	if err := audit.CLI(context.Background(), []string{"-h"}, &out, &errb); err != nil || !strings.Contains(out.String(), "usage: attest audit") {
 		t.Fatalf("help: %v", err)
 	}
-	for _, args := range [][]string{{"export"}, {"export", "--from", "2026-01-01", "--to", "x", "--seed", "s", "--out", "o"}, {"verify"}, {"nope"}} {
-		if err := audit.CLI(context.Background(), args, &out, &out); err == nil {
-			t.Errorf("%v must fail", args)
+	out.Reset()
+	if err := audit.CLI(context.Background(), nil, &out, &errb); !errors.Is(err, cmdline.ErrUsage) || out.Len() != 0 || !strings.Contains(errb.String(), "usage: attest audit") {
+		t.Fatalf("no command: %v; stdout %q", err, out.String())
+	}
+	// Called wrongly, every command gives a usage error, which the command
+	// line turns into exit code 2.
+	for _, args := range [][]string{{"export"}, {"export", "--from", "2026-01-01", "--to", "x", "--seed", "s", "--out", "o"}, {"verify"},
+		{"verify", "pkg", "--key", "bogus"}, {"verify", "--nokey"}, {"oscal"}, {"nope"}} {
+		if err := audit.CLI(context.Background(), args, &out, &errb); !errors.Is(err, cmdline.ErrUsage) {
+			t.Errorf("%v: want a usage error, got %v", args, err)
 		}
 	}
 }

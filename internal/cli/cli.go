@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/attest-ai/attest/internal/app"
+	"github.com/attest-ai/attest/internal/cmdline"
 )
 
 // Func runs a command with its arguments (after the command words).
@@ -32,12 +33,14 @@ func Register(name, summary string, run Func) {
 	commands[name] = command{summary: summary, run: run}
 }
 
-// errUsage marks errors whose message already says how to call the command.
-var errUsage = errors.New("usage")
-
-// Main runs attest with args and returns the process exit code.
+// Main runs attest with args and returns the process exit code: 0, 1 when
+// a command fails, or 2 when it was called wrongly (a usage error).
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(stdout)
 		return 0
 	}
@@ -57,7 +60,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	case errors.Is(err, flag.ErrHelp):
 		return 0
-	case errors.Is(err, errUsage):
+	case errors.Is(err, cmdline.ErrUsage):
 		fmt.Fprintln(stderr, "attest "+args[0]+":", strings.TrimSuffix(err.Error(), ": usage"))
 		return 2
 	default:
@@ -82,18 +85,23 @@ func usage(w io.Writer) {
 
 // usagef returns an error that Main prints with exit code 2.
 func usagef(format string, a ...any) error {
-	return fmt.Errorf(format+": %w", append(a, errUsage)...)
+	return cmdline.Usagef(format, a...)
 }
 
-// sub dispatches "attest <noun> <verb> ...".
+// sub dispatches "attest <noun> <verb> ...". Asked for help, it prints the
+// verbs on stdout; called without a verb, on stderr with a usage error.
 func sub(ctx context.Context, noun string, verbs map[string]Func, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		names := make([]string, 0, len(verbs))
 		for v := range verbs {
 			names = append(names, v)
 		}
 		sort.Strings(names)
-		fmt.Fprintf(stdout, "Usage: attest %s <%s> [flags]\n", noun, strings.Join(names, "|"))
+		w := stdout
+		if len(args) == 0 {
+			w = stderr
+		}
+		fmt.Fprintf(w, "Usage: attest %s <%s> [flags]\n", noun, strings.Join(names, "|"))
 		if len(args) == 0 {
 			return usagef("missing subcommand")
 		}

@@ -18,8 +18,44 @@ func run(t *testing.T, args ...string) (int, string, string) {
 }
 
 func TestUsageAndErrors(t *testing.T) {
-	if code, out, _ := run(t); code != 0 || !strings.Contains(out, "ledger") {
-		t.Fatalf("usage: %d %s", code, out)
+	// A missing command is a usage error; asking for help is not.
+	if code, out, errs := run(t); code != 2 || out != "" || !strings.Contains(errs, "ledger") {
+		t.Fatalf("no command: %d %q %s", code, out, errs)
+	}
+	for _, h := range []string{"-h", "--help", "help"} {
+		if code, out, _ := run(t, h); code != 0 || !strings.Contains(out, "ledger") {
+			t.Fatalf("%s: %d %s", h, code, out)
+		}
+	}
+	for _, group := range []string{"keys", "guard", "controls", "audit", "users", "vendor", "model"} {
+		if code, out, errs := run(t, group); code != 2 || out != "" || !strings.Contains(strings.ToLower(errs), "usage: attest "+group) {
+			t.Errorf("%s without a subcommand: %d %q %s", group, code, out, errs)
+		}
+		if code, out, _ := run(t, group, "-h"); code != 0 || !strings.Contains(strings.ToLower(out), "usage: attest "+group) {
+			t.Errorf("%s -h: %d %s", group, code, out)
+		}
+	}
+	// A subcommand's -h shows its own flags, not the group's.
+	if code, _, errs := run(t, "guard", "scan", "-h"); code != 0 || !strings.Contains(errs, "attest guard scan") || !strings.Contains(errs, "-redact") || strings.Contains(errs, "eval") {
+		t.Fatalf("guard scan -h: %d %s", code, errs)
+	}
+	// Usage errors of the command groups exit 2, as elsewhere.
+	for _, args := range [][]string{{"audit", "nope"}, {"audit", "export"}, {"controls", "show"}, {"guard", "scan", "-format", "xml"}, {"users", "role", "x"}} {
+		if code, _, errs := run(t, args...); code != 2 || strings.Contains(errs, ": usage") {
+			t.Errorf("%v: %d %s", args, code, errs)
+		}
+	}
+	// --addr and --demo belong to serve alone.
+	if code, _, errs := run(t, "serve", "-h"); code != 0 || !strings.Contains(errs, "-addr") || !strings.Contains(errs, "-demo") {
+		t.Fatalf("serve -h: %d %s", code, errs)
+	}
+	for _, args := range [][]string{{"keys", "list", "-h"}, {"controls", "list", "-h"}, {"audit", "export", "-h"}, {"users", "list", "-h"}, {"vault", "rotate", "-h"}} {
+		if code, _, errs := run(t, args...); code != 0 || !strings.Contains(errs, "-data") || strings.Contains(errs, "-addr") || strings.Contains(errs, "-demo") {
+			t.Errorf("%v: %d %s", args, code, errs)
+		}
+	}
+	if code, _, errs := run(t, "keys", "list", "--addr", "127.0.0.1:1"); code != 2 || !strings.Contains(errs, "not defined: -addr") {
+		t.Fatalf("keys list --addr: %d %s", code, errs)
 	}
 	if code, _, errs := run(t, "frobnicate"); code != 2 || !strings.Contains(errs, "unknown command") {
 		t.Fatalf("unknown command: %d %s", code, errs)
@@ -161,13 +197,18 @@ func TestVaultRotate(t *testing.T) {
 	}
 	t.Setenv("ATTEST_MASTER_KEY", "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=,"+old)
 	code, out, errs := run(t, "vault", "rotate", "--data", dir)
-	if code != 0 || !strings.Contains(out, "re-wrapped") {
+	if code != 0 || !strings.Contains(out, "re-wrapped") || !strings.Contains(out, "keep the older key in ATTEST_MASTER_KEY") {
 		t.Fatalf("rotate: %d %s %s", code, out, errs)
 	}
 	// Only the new key is needed from now on.
 	t.Setenv("ATTEST_MASTER_KEY", "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=")
 	if code, _, errs := run(t, "subject", "export", "x", "--data", dir); code != 0 {
 		t.Fatalf("after rotation the new key alone must open the vault: %s", errs)
+	}
+	// With one key there is no old key to keep; the message says how to
+	// rotate instead.
+	if code, out, errs := run(t, "vault", "rotate", "--data", dir); code != 0 || !strings.Contains(out, "only one configured") || strings.Contains(out, "older key") {
+		t.Fatalf("rotate with one key: %d %s %s", code, out, errs)
 	}
 }
 

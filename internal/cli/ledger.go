@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"github.com/attest-ai/attest/internal/app"
+	"github.com/attest-ai/attest/internal/cmdline"
 	"github.com/attest-ai/attest/internal/config"
 	"github.com/attest-ai/attest/internal/ledger"
 	"github.com/attest-ai/attest/internal/witness"
@@ -134,7 +135,7 @@ func ledgerVerify(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 		return err
 	}
-	fmt.Fprintf(stdout, "ok: %d entries, %d signed checkpoints verified; root %x\n", rep.Size, rep.Checkpoints, rep.Root[:])
+	fmt.Fprintf(stdout, "ok: %s, %s verified; root %x\n", cmdline.Count(rep.Size, "entry"), cmdline.Count(rep.Checkpoints, "signed checkpoint"), rep.Root[:])
 	if len(ws) == 0 {
 		return nil
 	}
@@ -199,7 +200,7 @@ func ledgerExport(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "exported %d entries to %s\nverify offline with: attest ledger verify --bundle %s --key %s\n", cp.Size, out, out, kp.VerifierKey)
+	fmt.Fprintf(stdout, "exported %s to %s\nverify offline with: attest ledger verify --bundle %s --key %s\n", cmdline.Count(cp.Size, "entry"), out, out, kp.VerifierKey)
 	return nil
 }
 

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/attest-ai/attest/internal/app"
+	"github.com/attest-ai/attest/internal/cmdline"
 	"github.com/attest-ai/attest/internal/config"
 	"github.com/attest-ai/attest/internal/ledger"
 	"github.com/attest-ai/attest/internal/monitor"
@@ -578,7 +579,7 @@ func modelHistory(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	v := h.Version
 	fmt.Fprintf(stdout, "%s  digest %s  model %s (risk %s)\n", v.ID(), v.Digest, h.Model.Name, h.Model.Risk)
-	fmt.Fprintf(stdout, "%d entries, each proven in the ledger of %d entries under a checkpoint signed by %s\n\n", len(h.Entries), h.Size, r.a.VKey)
+	fmt.Fprintf(stdout, "%s, each proven in the ledger of %s under a checkpoint signed by %s\n\n", cmdline.Count(len(h.Entries), "entry"), cmdline.Count(h.Size, "entry"), r.a.VKey)
 	stage := ""
 	bad := 0
 	for _, e := range h.Entries {
@@ -592,11 +593,11 @@ func modelHistory(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 		var ev ledger.Event
 		json.Unmarshal(e.Event, &ev)
-		fmt.Fprintf(stdout, "  #%-9d %s  %-24s %s:%s  %s  [%s, %d hashes]\n", e.Index, e.Time.Format(time.RFC3339), e.Type,
-			e.Actor.Kind, e.Actor.ID, summarize(ev.Body), mark, len(e.Proof.Hashes))
+		fmt.Fprintf(stdout, "  #%-9d %s  %-24s %s:%s  %s  [%s, %s]\n", e.Index, e.Time.Format(time.RFC3339), e.Type,
+			e.Actor.Kind, e.Actor.ID, summarize(ev.Body), mark, cmdline.Count(len(e.Proof.Hashes), "hash"))
 	}
 	if bad > 0 {
-		return fmt.Errorf("%d entries failed their inclusion proof: run 'attest ledger verify'", bad)
+		return fmt.Errorf("%s failed their inclusion proof: run 'attest ledger verify'", cmdline.Count(bad, "entry"))
 	}
 	return nil
 }
@@ -781,7 +782,7 @@ func modelDriftReference(ctx context.Context, args []string, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "reference window of %s set: %d samples; ledger index %d\n", r.args[0], w.Samples, ref.Index)
+	fmt.Fprintf(stdout, "reference window of %s set: %s; ledger index %d\n", r.args[0], cmdline.Count(w.Samples, "sample"), ref.Index)
 	return nil
 }
 
@@ -1063,7 +1064,7 @@ func datasetShow(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	for _, f := range flags {
-		fmt.Fprintf(stderr, "warning: snapshot %s holds %d subjects who withdrew consent to training; do not train on it again\n", f.Digest, f.Count)
+		fmt.Fprintf(stderr, "warning: snapshot %s holds %s who withdrew consent to training; do not train on it again\n", f.Digest, cmdline.Count(f.Count, "subject"))
 	}
 	return nil
 }
@@ -1209,7 +1210,7 @@ func evalRegister(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	return r.print(stdout, su, func() {
-		fmt.Fprintf(stdout, "registered suite %s for %s: %d examples locked by %s; ledger index %d\n", su.Name, su.Model, su.Examples, su.ValidationDigest, su.Index)
+		fmt.Fprintf(stdout, "registered suite %s for %s: %s locked by %s; ledger index %d\n", su.Name, su.Model, cmdline.Count(su.Examples, "example"), su.ValidationDigest, su.Index)
 	})
 }
 
@@ -1378,7 +1379,7 @@ func evalReplay(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "%s replay of %s: %d alerts; drops %v; ledger index %d\n", time.Now().UTC().Format(time.RFC3339), su.Name, len(out.Alerts), out.Drops, out.ReportIndex)
+		fmt.Fprintf(stdout, "%s replay of %s: %s; drops %v; ledger index %d\n", time.Now().UTC().Format(time.RFC3339), su.Name, cmdline.Count(len(out.Alerts), "alert"), out.Drops, out.ReportIndex)
 		if every <= 0 {
 			return nil
 		}

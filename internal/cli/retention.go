@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/attest-ai/attest/internal/app"
+	"github.com/attest-ai/attest/internal/cmdline"
 	"github.com/attest-ai/attest/internal/ledger"
 )
 
@@ -34,6 +35,6 @@ func retentionRun(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		total += x.Deleted + x.Expired
 		fmt.Fprintf(stdout, "%-24s cutoff %s  deleted %d  expired %d\n", x.Policy, x.Cutoff.Format("2006-01-02T15:04Z"), x.Deleted, x.Expired)
 	}
-	fmt.Fprintf(stdout, "retention run %s: %s, %d payloads deleted; evidence at ledger index %d\n", r.ID, r.Status, total, r.Ledger)
+	fmt.Fprintf(stdout, "retention run %s: %s, %s deleted; evidence at ledger index %d\n", r.ID, r.Status, cmdline.Count(total, "payload"), r.Ledger)
 	return nil
 }

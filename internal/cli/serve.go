@@ -21,9 +21,15 @@ func init() {
 
 // loadConfig parses the shared flags plus any extra ones a command adds.
 func loadConfig(name string, args []string, stderr io.Writer, extra func(*flag.FlagSet)) (config.Config, *flag.FlagSet, error) {
+	return parseConfig(name, args, stderr, config.RegisterFlags, extra)
+}
+
+// parseConfig parses the flags register adds plus any extra ones and loads
+// the configuration they point to.
+func parseConfig(name string, args []string, stderr io.Writer, register func(*flag.FlagSet) *config.Flags, extra func(*flag.FlagSet)) (config.Config, *flag.FlagSet, error) {
 	fs := flag.NewFlagSet("attest "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	f := config.RegisterFlags(fs)
+	f := register(fs)
 	if extra != nil {
 		extra(fs)
 	}
@@ -41,7 +47,7 @@ func loadConfig(name string, args []string, stderr io.Writer, extra func(*flag.F
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	c, _, err := loadConfig("serve", args, stderr, nil)
+	c, _, err := parseConfig("serve", args, stderr, config.RegisterServeFlags, nil)
 	if err != nil {
 		return err
 	}

@@ -55,6 +55,10 @@ func vendorCLI(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	// The group's usage needs no registry: print it without opening one.
+	if len(rest) == 0 || slices.Contains([]string{"-h", "--help", "help"}, rest[0]) {
+		return vendor.CLI(ctx, rest, stdout, stderr)
+	}
 	if _, err := os.Stat(c.DataDir); err != nil && c.Database == "" {
 		return vendor.CLI(ctx, rest, stdout, stderr)
 	}

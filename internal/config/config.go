@@ -11,7 +11,6 @@ import (
 	"io"
 	"net/url"
 	"os"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -173,14 +172,24 @@ type Flags struct {
 	demo       bool
 }
 
-// RegisterFlags adds the shared flags to fs.
+// RegisterFlags adds the flags every command that opens an installation
+// shares to fs: where the configuration and the data are, and the log
+// level.
 func RegisterFlags(fs *flag.FlagSet) *Flags {
 	f := &Flags{fs: fs}
 	fs.StringVar(&f.ConfigFile, "config", "", "YAML configuration `file` (env ATTEST_CONFIG)")
-	fs.StringVar(&f.addr, "addr", "", "listen `address` (default 127.0.0.1:8080; env ATTEST_ADDR)")
 	fs.StringVar(&f.dataDir, "data", "", "data `directory` (default ./attest-data; env ATTEST_DATA)")
 	fs.StringVar(&f.database, "database", "", "PostgreSQL `url` instead of the embedded store (env ATTEST_DATABASE)")
 	fs.StringVar(&f.logLevel, "log-level", "", "debug, info, warn or error (env ATTEST_LOG_LEVEL)")
+	return f
+}
+
+// RegisterServeFlags adds the shared flags and those only the server
+// reads, --addr and --demo, to fs. The other commands do not listen or
+// seed, so they do not offer them.
+func RegisterServeFlags(fs *flag.FlagSet) *Flags {
+	f := RegisterFlags(fs)
+	fs.StringVar(&f.addr, "addr", "", "listen `address` (default 127.0.0.1:8080; env ATTEST_ADDR)")
 	fs.BoolVar(&f.demo, "demo", false, "seed demo evidence on first start (env ATTEST_DEMO)")
 	return f
 }
@@ -374,13 +383,4 @@ func redact(u string) string {
 		}
 	}
 	return u
-}
-
-// ApplyGC sets the collector's target to percent (Config.GCPercent) unless
-// the GOGC environment variable, Go's own knob, already set it.
-func ApplyGC(percent int, getenv func(string) string) {
-	if getenv("GOGC") != "" {
-		return
-	}
-	debug.SetGCPercent(percent)
 }

@@ -36,6 +36,30 @@ func TestPrecedence(t *testing.T) {
 	}
 }
 
+// TestServeFlags checks that only the server offers --addr and --demo, and
+// that they apply there.
+func TestServeFlags(t *testing.T) {
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	RegisterFlags(fs)
+	for _, name := range []string{"addr", "demo"} {
+		if fs.Lookup(name) != nil {
+			t.Errorf("--%s is offered by every command; it means something only to serve", name)
+		}
+	}
+	fs = flag.NewFlagSet("serve", flag.ContinueOnError)
+	f := RegisterServeFlags(fs)
+	if err := fs.Parse([]string{"--addr", "127.0.0.1:9", "--demo", "--data", "/d"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(f, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:9" || !c.Demo || c.DataDir != "/d" {
+		t.Fatalf("serve flags not applied: %+v", c)
+	}
+}
+
 func TestBadConfig(t *testing.T) {
 	cases := map[string]string{
 		"adr: x\n":                               "unknown key",

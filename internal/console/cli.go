@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/attest-ai/attest/internal/access"
+	"github.com/attest-ai/attest/internal/cmdline"
 	"github.com/attest-ai/attest/internal/config"
 	"github.com/attest-ai/attest/internal/ledger"
 	"github.com/attest-ai/attest/internal/records"
@@ -41,16 +42,17 @@ func CLI(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		"create": usersCreate, "list": usersList, "role": usersRole, "disable": usersToggle(true),
 		"enable": usersToggle(false), "password": usersPassword, "sso": usersSSO,
 	}
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usersUsage)
+		return cmdline.Usagef("missing subcommand; see the usage above")
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprint(stdout, usersUsage)
-		if len(args) == 0 {
-			return errors.New("missing subcommand; see the usage above")
-		}
 		return nil
 	}
 	f, ok := verbs[args[0]]
 	if !ok {
-		return fmt.Errorf("unknown subcommand %q; run 'attest users -h' for the list", args[0])
+		return cmdline.Usagef("unknown subcommand %q; run 'attest users -h' for the list", args[0])
 	}
 	return f(ctx, args[1:], stdout, stderr)
 }
@@ -90,12 +92,15 @@ func newCommand(name, synopsis string, stderr io.Writer) *command {
 }
 
 // parse accepts flags before and after positional arguments and checks
-// their count.
+// their count. A bad flag or count is a usage error; -h returns
+// flag.ErrHelp.
 func (c *command) parse(args []string, want int) ([]string, error) {
 	var pos []string
 	for {
-		if err := c.fs.Parse(args); err != nil {
+		if err := c.fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 			return nil, err
+		} else if err != nil {
+			return nil, cmdline.Usagef("%v", err)
 		}
 		if c.fs.NArg() == 0 {
 			break
@@ -105,7 +110,7 @@ func (c *command) parse(args []string, want int) ([]string, error) {
 	}
 	if len(pos) != want {
 		c.fs.Usage()
-		return nil, fmt.Errorf("expected %d argument(s), got %d", want, len(pos))
+		return nil, cmdline.Usagef("expected %s, got %d", cmdline.Count(want, "argument"), len(pos))
 	}
 	return pos, nil
 }
@@ -142,7 +147,7 @@ func usersCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	if *name == "" || *role == "" {
 		c.fs.Usage()
-		return errors.New("--name and --role are required, e.g. attest users create --role admin --name alice")
+		return cmdline.Usagef("--name and --role are required, e.g. attest users create --role admin --name alice")
 	}
 	us, conf, done, err := c.open(ctx)
 	if err != nil {
@@ -293,7 +298,7 @@ func usersSSO(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if pos[1] != "on" && pos[1] != "off" {
-		return fmt.Errorf("sso takes on or off, not %q", pos[1])
+		return cmdline.Usagef("sso takes on or off, not %q", pos[1])
 	}
 	us, _, done, err := c.open(ctx)
 	if err != nil {

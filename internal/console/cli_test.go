@@ -3,12 +3,14 @@ package console
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/attest-ai/attest/internal/cmdline"
 	"github.com/attest-ai/attest/internal/config"
 	"github.com/attest-ai/attest/internal/ledger"
 	"github.com/attest-ai/attest/internal/store/sqlite"
@@ -122,11 +124,16 @@ func TestUsersCLIUsage(t *testing.T) {
 	if err != nil || !strings.Contains(out, "attest users") {
 		t.Fatalf("-h: %v %s", err, out)
 	}
-	if _, _, err := runCLI(t); err == nil {
-		t.Fatal("no subcommand accepted")
+	if out, errs, err := runCLI(t); !errors.Is(err, cmdline.ErrUsage) || out != "" || !strings.Contains(errs, "attest users") {
+		t.Fatalf("no subcommand: %v; stdout %q", err, out)
 	}
-	if _, _, err := runCLI(t, "frobnicate"); err == nil || !strings.Contains(err.Error(), "attest users -h") {
+	if _, _, err := runCLI(t, "frobnicate"); !errors.Is(err, cmdline.ErrUsage) || !strings.Contains(err.Error(), "attest users -h") {
 		t.Fatalf("unknown subcommand: %v", err)
+	}
+	for _, args := range [][]string{{"role", "alice"}, {"create", "--name", "x"}, {"list", "--nope"}} {
+		if _, _, err := runCLI(t, args...); !errors.Is(err, cmdline.ErrUsage) {
+			t.Errorf("%v: want a usage error, got %v", args, err)
+		}
 	}
 	old := Open
 	Open = nil

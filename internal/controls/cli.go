@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/attest-ai/attest/internal/access"
+	"github.com/attest-ai/attest/internal/cmdline"
 	"github.com/attest-ai/attest/internal/ledger"
 )
 
@@ -47,7 +48,11 @@ func localPrincipal(tenant string) access.Principal {
 
 // CLI runs "attest controls ..."; args start with the command.
 func CLI(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return cmdline.Usagef("missing command")
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
@@ -57,7 +62,7 @@ func CLI(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	run, ok := cmds[args[0]]
 	if !ok {
-		return fmt.Errorf("unknown command %q: run \"attest controls -h\" for the list", args[0])
+		return cmdline.Usagef("unknown command %q: run \"attest controls -h\" for the list", args[0])
 	}
 	err := run(ctx, args[1:], stdout, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -145,7 +150,7 @@ func cmdShow(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	if len(pos) != 1 {
-		return errors.New("name one control, such as 'attest controls show AI-SEC-03'")
+		return cmdline.Usagef("name one control, such as 'attest controls show AI-SEC-03'")
 	}
 	s, err := c.session(ctx)
 	if err != nil {
@@ -206,8 +211,8 @@ func cmdEvaluate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 	}
 	tw.Flush()
-	fmt.Fprintf(stdout, "evaluated %d controls over %d ledger entries in %s: %d pass, %d fail, %d stale, %d without evidence, %d not applicable; recorded as control.evaluated events\n",
-		len(run.Controls), run.LedgerSize, run.Duration.Round(time.Millisecond), counts[Pass], counts[Fail], counts[Stale], counts[NoEvidence], counts[NotApplicable])
+	fmt.Fprintf(stdout, "evaluated %d controls over %s in %s: %d pass, %d fail, %d stale, %d without evidence, %d not applicable; recorded as control.evaluated events\n",
+		len(run.Controls), cmdline.Count(run.LedgerSize, "ledger entry"), run.Duration.Round(time.Millisecond), counts[Pass], counts[Fail], counts[Stale], counts[NoEvidence], counts[NotApplicable])
 	return nil
 }
 
@@ -234,7 +239,7 @@ func period(ctx context.Context, eng *Engine, from, to string) (time.Time, time.
 	var err error
 	if from != "" {
 		if f, err = ParseDate(from, false); err != nil {
-			return f, t, fmt.Errorf("--from: %w", err)
+			return f, t, cmdline.Usagef("--from: %v", err)
 		}
 	} else if f, err = eng.WindowStart(ctx); err != nil {
 		return f, t, err
@@ -244,11 +249,11 @@ func period(ctx context.Context, eng *Engine, from, to string) (time.Time, time.
 	t = time.Now().UTC()
 	if to != "" {
 		if t, err = ParseDate(to, true); err != nil {
-			return f, t, fmt.Errorf("--to: %w", err)
+			return f, t, cmdline.Usagef("--to: %v", err)
 		}
 	}
 	if !f.Before(t) {
-		return f, t, errors.New("--from must be before --to")
+		return f, t, cmdline.Usagef("--from must be before --to")
 	}
 	return f, t, nil
 }
@@ -290,17 +295,37 @@ func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *asJSON {
 		return printJSON(stdout, hist)
 	}
-	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "period %s to %s\n", f.Format(time.RFC3339), t.Format(time.RFC3339))
+	return printHistory(stdout, hist, f, t)
+}
+
+// printHistory writes the controls as one table and their exceptions as a
+// second below it, so that an exception's long cells do not widen the
+// columns of the first.
+func printHistory(w io.Writer, hist []ControlHistory, from, to time.Time) error {
+	fmt.Fprintf(w, "period %s to %s\n", from.Format(time.RFC3339), to.Format(time.RFC3339))
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CONTROL\tOPERATED\tEVALUATIONS\tPASSING\tNOT APPLICABLE\tEXCEPTIONS")
+	n := 0
 	for _, h := range hist {
 		fmt.Fprintf(tw, "%s\t%v\t%d\t%d\t%d\t%d\n", h.Control, h.Operated, h.Evaluations, h.Passing, h.NotApplicable, len(h.Exceptions))
+		n += len(h.Exceptions)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if n == 0 {
+		return nil
+	}
+	fmt.Fprintf(w, "\n%s:\n", cmdline.Count(n, "exception"))
+	tw = tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CONTROL\tKIND\tSTART\tEND\tDURATION\tREASON")
+	for _, h := range hist {
 		for _, e := range h.Exceptions {
 			end := "open"
 			if !e.Open {
 				end = e.End.Format(time.RFC3339)
 			}
-			fmt.Fprintf(tw, "\t  %s\t%s -> %s\t%s\t%s\n", e.Kind, e.Start.Format(time.RFC3339), end, e.Duration.Round(time.Minute), e.Reason)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", h.Control, e.Kind, e.Start.Format(time.RFC3339), end, e.Duration.Round(time.Minute), e.Reason)
 		}
 	}
 	return tw.Flush()
@@ -380,8 +405,8 @@ func cmdReadiness(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if t2.WindowStart.IsZero() {
 		fmt.Fprintln(stdout, "Type 2: the observation window has not started")
 	} else {
-		fmt.Fprintf(stdout, "Type 2: window started %s, %d of %d days elapsed, %d exceptions so far (%d open), %d controls operating throughout\n",
-			t2.WindowStart.Format("2006-01-02"), t2.DaysElapsed, t2.TargetDays, t2.Exceptions, t2.Open, t2.Operating)
+		fmt.Fprintf(stdout, "Type 2: window started %s, %d of %d days elapsed, %s so far (%d open), %s operating throughout\n",
+			t2.WindowStart.Format("2006-01-02"), t2.DaysElapsed, t2.TargetDays, cmdline.Count(t2.Exceptions, "exception"), t2.Open, cmdline.Count(t2.Operating, "control"))
 	}
 	for _, p := range r.Timeline.Phases {
 		state := ""
@@ -461,7 +486,7 @@ func cmdScopeRemove(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	if len(pos) != 1 {
-		return errors.New("name one component id, such as 'database:crm'")
+		return cmdline.Usagef("name one component id, such as 'database:crm'")
 	}
 	s, err := c.session(ctx)
 	if err != nil {
@@ -484,7 +509,7 @@ func cmdScopeOverview(ctx context.Context, args []string, stdout, stderr io.Writ
 		return err
 	}
 	if len(pos) != 1 {
-		return errors.New("give the file holding the service overview")
+		return cmdline.Usagef("give the file holding the service overview")
 	}
 	text, err := os.ReadFile(pos[0])
 	if err != nil {
@@ -512,7 +537,7 @@ func cmdAttest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if len(pos) != 1 || *file == "" {
-		return errors.New("usage: attest controls attest ID --file PATH")
+		return cmdline.Usagef("usage: attest controls attest ID --file PATH")
 	}
 	fi, err := os.Stat(*file)
 	if err != nil {
@@ -528,7 +553,7 @@ func cmdAttest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	req := AttestRequest{Control: pos[0], Kind: *kind, EvidenceName: filepath.Base(*file), Evidence: data}
 	if *expires != "" {
 		if req.Expires, err = ParseDate(*expires, true); err != nil {
-			return fmt.Errorf("--expires: %w", err)
+			return cmdline.Usagef("--expires: %v", err)
 		}
 	}
 	s, err := c.session(ctx)

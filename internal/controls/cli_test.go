@@ -3,15 +3,18 @@ package controls_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/attest-ai/attest/internal/access"
+	"github.com/attest-ai/attest/internal/cmdline"
 	"github.com/attest-ai/attest/internal/config"
 	"github.com/attest-ai/attest/internal/controls"
 	"github.com/attest-ai/attest/internal/ledger"
@@ -102,6 +105,7 @@ func TestCLI(t *testing.T) {
 	if out := mustRun(t, data, "history", "--control", "AI-SEC-03"); !strings.Contains(out, "failing") {
 		t.Fatalf("history:\n%s", out)
 	}
+	checkHistoryColumns(t, mustRun(t, data, "history"))
 	if out := mustRun(t, data, "poam"); !strings.Contains(out, "POAM-AI-SEC-03") {
 		t.Fatalf("poam:\n%s", out)
 	}
@@ -138,24 +142,57 @@ func TestCLI(t *testing.T) {
 	}
 }
 
+// checkHistoryColumns checks that the controls table of 'history' stays
+// aligned whatever its exceptions hold: every row's last number starts
+// under EXCEPTIONS.
+func checkHistoryColumns(t *testing.T, out string) {
+	t.Helper()
+	lines := strings.Split(out, "\n")
+	head := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "CONTROL ") })
+	if head < 0 || !strings.Contains(out, "KIND") {
+		t.Fatalf("history without its tables:\n%s", out)
+	}
+	col := strings.Index(lines[head], "EXCEPTIONS")
+	for _, l := range lines[head+1:] {
+		if l == "" {
+			break
+		}
+		if strings.LastIndex(l, " ")+1 != col {
+			t.Fatalf("history columns misaligned at %q:\n%s", l, out)
+		}
+	}
+}
+
 func TestCLIErrors(t *testing.T) {
 	data := t.TempDir()
 	for _, c := range []struct {
-		args []string
-		want string
+		args  []string
+		want  string
+		usage bool // called wrongly: the command line exits 2
 	}{
-		{[]string{"nope"}, "unknown command"},
-		{[]string{"show"}, "name one control"},
-		{[]string{"show", "NOPE-1"}, "no control"},
-		{[]string{"history", "--from", "yesterday"}, "not a date"},
-		{[]string{"attest", "ORG-01"}, "--file"},
-		{[]string{"scope", "add", "--name", "x", "--kind", "db", "--stage", "moon"}, "stage"},
-		{[]string{"review", "show", "ar-none"}, "review list"},
-		{[]string{"review", "frobnicate"}, "unknown review command"},
+		{[]string{"nope"}, "unknown command", true},
+		{[]string{"show"}, "name one control", true},
+		{[]string{"show", "NOPE-1"}, "no control", false},
+		{[]string{"history", "--from", "yesterday"}, "not a date", true},
+		{[]string{"history", "--frm", "2026-01-01"}, "flag provided but not defined", true},
+		{[]string{"attest", "ORG-01"}, "--file", true},
+		{[]string{"scope", "add", "--name", "x", "--kind", "db", "--stage", "moon"}, "stage", false},
+		{[]string{"review", "show", "ar-none"}, "review list", false},
+		{[]string{"review", "frobnicate"}, "unknown review command", true},
 	} {
 		out, err := run(t, data, c.args...)
 		if err == nil || !strings.Contains(err.Error()+out, c.want) {
 			t.Errorf("%v: %v\n%s", c.args, err, out)
+		}
+		if errors.Is(err, cmdline.ErrUsage) != c.usage {
+			t.Errorf("%v: usage error %v, want %v: %v", c.args, errors.Is(err, cmdline.ErrUsage), c.usage, err)
+		}
+	}
+	for _, args := range [][]string{nil, {"review"}} {
+		var out, errb bytes.Buffer
+		err := controls.CLI(context.Background(), args, &out, &errb)
+		if !errors.Is(err, cmdline.ErrUsage) || out.Len() != 0 || !strings.Contains(errb.String(), "usage: attest controls") {
+			t.Errorf("%v without a command: %v; stdout %q; stderr %q", args, err, out.String(), errb.String())
 		}
 	}
 	var out bytes.Buffer

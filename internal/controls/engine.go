@@ -8,8 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/attest-ai/attest/internal/ledger"
 )
@@ -203,7 +206,7 @@ func (e *Engine) evaluate(in *Input) []ControlResult {
 // attestationStatus judges a manual control by its newest attestation.
 func attestationStatus(k *Control, a *AttestationRef, now time.Time) (Status, string, *AttestationRef) {
 	if a == nil {
-		return NoEvidence, "no attestation has been uploaded; " + k.Attestation.Instructions, nil
+		return NoEvidence, missingAttestation(k.Attestation.Instructions), nil
 	}
 	ref := *a
 	limit := a.Time.Add(k.Attestation.Expiry.D)
@@ -214,6 +217,24 @@ func attestationStatus(k *Control, a *AttestationRef, now time.Time) (Status, st
 		return Stale, "the newest attestation expired on " + ref.Expires.Format("2006-01-02"), &ref
 	}
 	return Pass, "attested on " + a.Time.Format("2006-01-02") + ", current until " + ref.Expires.Format("2006-01-02"), &ref
+}
+
+// missingAttestation is the reason of a manual control without evidence.
+// The control's instructions continue the sentence, so their first word is
+// lowercased when it is an ordinary capitalized word ("Upload the ..."),
+// and left alone when it is not ("SOC 2 ...").
+func missingAttestation(instructions string) string {
+	const reason = "no attestation has been uploaded"
+	instructions = strings.TrimSpace(instructions)
+	if instructions == "" {
+		return reason
+	}
+	r, n := utf8.DecodeRuneInString(instructions)
+	next, _ := utf8.DecodeRuneInString(instructions[n:])
+	if unicode.IsUpper(r) && unicode.IsLower(next) {
+		instructions = string(unicode.ToLower(r)) + instructions[n:]
+	}
+	return reason + "; " + instructions
 }
 
 // evaluatedBody is the body of a control.evaluated event.

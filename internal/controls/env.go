@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/attest-ai/attest/internal/access"
+	"github.com/attest-ai/attest/internal/cmdline"
 	"github.com/attest-ai/attest/internal/config"
 	"github.com/attest-ai/attest/internal/ledger"
 )
@@ -82,12 +83,15 @@ func NewCommand(noun, name, usage string, stderr io.Writer) *Command {
 }
 
 // Parse parses args, accepting flags before and after positional
-// arguments, and returns the positional ones.
+// arguments, and returns the positional ones. A bad flag is a usage error;
+// -h returns flag.ErrHelp.
 func (c *Command) Parse(args []string) ([]string, error) {
 	var pos []string
 	for {
-		if err := c.Flags.Parse(args); err != nil {
+		if err := c.Flags.Parse(args); errors.Is(err, flag.ErrHelp) {
 			return nil, err
+		} else if err != nil {
+			return nil, cmdline.Usagef("%v", err)
 		}
 		if c.Flags.NArg() == 0 {
 			return pos, nil

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/attest-ai/attest/internal/access"
+	"github.com/attest-ai/attest/internal/cmdline"
 )
 
 const reviewUsage = `usage: attest controls review <command> [flags]
@@ -23,7 +24,11 @@ commands:
 `
 
 func cmdReview(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, reviewUsage)
+		return cmdline.Usagef("missing review command")
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprint(stdout, reviewUsage)
 		return nil
 	}
@@ -38,7 +43,7 @@ func cmdReview(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		c.Flags.StringVar(&note, "note", "", "the reason for the decision; kept in the store, never in the ledger")
 	case "list", "show", "complete":
 	default:
-		return fmt.Errorf("unknown review command %q: run \"attest controls review -h\"", name)
+		return cmdline.Usagef("unknown review command %q: run \"attest controls review -h\"", name)
 	}
 	pos, err := c.Parse(args)
 	if err != nil {
@@ -61,13 +66,13 @@ func cmdReview(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	case "start":
 		d, err := ParseDuration(due)
 		if err != nil {
-			return fmt.Errorf("--due: %w", err)
+			return cmdline.Usagef("--due: %v", err)
 		}
 		r, items, err := rv.Start(ctx, by, access.StartRequest{Tenant: tenant, DueIn: d.D})
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "started access review %s with %d items, due %s\n", r.ID, len(items), r.Due.Format("2006-01-02"))
+		fmt.Fprintf(stdout, "started access review %s with %s, due %s\n", r.ID, cmdline.Count(len(items), "item"), r.Due.Format("2006-01-02"))
 		return printItems(stdout, items)
 	case "list":
 		rs, err := rv.List(ctx)
@@ -86,7 +91,7 @@ func cmdReview(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return tw.Flush()
 	case "show":
 		if len(pos) != 1 {
-			return errors.New("name the review, such as 'attest controls review show ar-20260105-1a2b3c4d'")
+			return cmdline.Usagef("name the review, such as 'attest controls review show ar-20260105-1a2b3c4d'")
 		}
 		r, items, err := rv.Get(ctx, pos[0])
 		if err != nil {
@@ -96,7 +101,7 @@ func cmdReview(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return printItems(stdout, items)
 	case "decide":
 		if len(pos) != 3 {
-			return errors.New("usage: attest controls review decide REVIEW ITEM keep|revoke [--note TEXT]")
+			return cmdline.Usagef("usage: attest controls review decide REVIEW ITEM keep|revoke [--note TEXT]")
 		}
 		it, err := rv.Decide(ctx, by, pos[0], pos[1], pos[2], note)
 		if err != nil {
@@ -106,7 +111,7 @@ func cmdReview(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return nil
 	default: // complete
 		if len(pos) != 1 {
-			return errors.New("name the review to complete")
+			return cmdline.Usagef("name the review to complete")
 		}
 		r, err := rv.Complete(ctx, by, pos[0])
 		if err != nil {

@@ -5,6 +5,7 @@
 package demo
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -82,7 +83,12 @@ func Run(ctx context.Context, d Deps, out io.Writer) error {
 		{"privacy", seedPrivacy},
 		{"access", seedAccessReview},
 	}, d.Extra...)
-	fmt.Fprintln(out, "demo: seeding synthetic evidence in tenant \"demo\"")
+	// The summary is written in one piece once the steps have run (or one
+	// has failed): the gateway logs the demo's requests as it serves them,
+	// and on a terminal those lines would otherwise cut the summary apart.
+	var sum bytes.Buffer
+	defer func() { out.Write(sum.Bytes()) }()
+	fmt.Fprintln(&sum, "demo: seeding synthetic evidence in tenant \"demo\"")
 	for _, st := range steps {
 		msg, err := st.Run(ctx, s)
 		if err != nil {
@@ -91,7 +97,7 @@ func Run(ctx context.Context, d Deps, out io.Writer) error {
 		// A message's further lines line up under its first, after the
 		// indent and the padded step name.
 		msg = strings.ReplaceAll(msg, "\n", "\n"+strings.Repeat(" ", 2+10+1))
-		fmt.Fprintf(out, "  %-10s %s\n", st.Name, msg)
+		fmt.Fprintf(&sum, "  %-10s %s\n", st.Name, msg)
 	}
 	if _, err := d.Signer.Publish(ctx); err != nil {
 		return err

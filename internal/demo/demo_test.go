@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,17 +26,22 @@ func TestDemoSeedsOnceAndVerifies(t *testing.T) {
 	ctx := context.Background()
 	c := config.Default()
 	c.DataDir = t.TempDir()
-	a, err := app.Open(ctx, c, app.NewLogger(c, io.Discard))
+	// The log and the summary share one terminal, as with attest serve.
+	term := &syncBuffer{}
+	a, err := app.Open(ctx, c, app.NewLogger(c, term))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Close()
 	var out bytes.Buffer
-	if err := demo.Run(ctx, a.DemoDeps(), &out); err != nil {
+	if err := demo.Run(ctx, a.DemoDeps(), io.MultiWriter(&out, term)); err != nil {
 		t.Fatalf("seed: %v\n%s", err, out.String())
 	}
 	if !strings.Contains(out.String(), "15 requests through the gateway") {
 		t.Fatalf("the demo's gateway traffic did not all pass:\n%s", out.String())
+	}
+	if got := term.String(); !strings.Contains(got, out.String()) || !strings.Contains(got, "msg=request") {
+		t.Fatalf("the summary must reach the terminal in one piece, with the request log complete around it:\n%s", got)
 	}
 	// The README's quick start: the demo consumer key, the demo model, a
 	// named end user.
@@ -196,4 +202,22 @@ func TestDemoRefusesAnInstanceInUse(t *testing.T) {
 	if a.Log.Size() != size {
 		t.Fatal("the refused demo wrote evidence")
 	}
+}
+
+// syncBuffer is a bytes.Buffer that the log's goroutines may share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/attest-ai/attest/internal/cmdline"
 	"github.com/attest-ai/attest/internal/guard/injection"
 	"github.com/attest-ai/attest/internal/guard/pii"
 )
@@ -34,18 +35,42 @@ commands:
 
 // CLI runs the guard subcommands.
 func CLI(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stdout, usage)
-		return nil
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return cmdline.Usagef("missing command")
 	}
 	switch args[0] {
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return nil
 	case "scan":
 		return cliScan(ctx, args[1:], stdout, stderr)
 	case "eval":
 		return cliEval(ctx, args[1:], stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("unknown guard command %q; run 'attest guard -h' for the list", args[0])
+	return cmdline.Usagef("unknown guard command %q; run 'attest guard -h' for the list", args[0])
+}
+
+// newFlags prepares the flags of "attest guard <synopsis>"; -h prints
+// that command's flags, not the whole group's.
+func newFlags(name, synopsis, summary string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("attest guard "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: attest guard %s\n\n%s\n\nflags:\n", synopsis, summary)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args; -h is not an error, a bad flag is a usage error.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return cmdline.Usagef("%v", err)
 }
 
 func readInput(name string) (string, error) {
@@ -69,24 +94,22 @@ func readInput(name string) (string, error) {
 }
 
 func cliScan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("scan", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("scan", "scan [-format table|json] [-redact] [-types T1,T2] [-min-score S] [FILE]",
+		"Finds personal data, secrets and prompt injection in FILE or stdin.", stderr)
 	format := fs.String("format", "table", "output format: table or json")
 	redact := fs.Bool("redact", false, "print the text with every finding replaced by a placeholder")
 	types := fs.String("types", "", "comma-separated entity types to find (default: all)")
 	minScore := fs.Float64("min-score", 0, "drop findings scoring below this (default 0.5)")
-	fs.Usage = func() { fmt.Fprint(stderr, usage) }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if err := parseFlags(fs, args); errors.Is(err, flag.ErrHelp) {
+		return nil
+	} else if err != nil {
 		return err
 	}
 	if fs.NArg() > 1 {
-		return fmt.Errorf("scan takes at most one file, got %d; scan them one by one", fs.NArg())
+		return cmdline.Usagef("scan takes at most one file, got %d; scan them one by one", fs.NArg())
 	}
 	if *format != "table" && *format != "json" {
-		return fmt.Errorf("unknown format %q; use table or json", *format)
+		return cmdline.Usagef("unknown format %q; use table or json", *format)
 	}
 	text, err := readInput(fs.Arg(0))
 	if err != nil {
@@ -135,7 +158,7 @@ func cliScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "\n%d findings; prompt injection probability %.3f", len(findings), inj.Probability)
+	fmt.Fprintf(stdout, "\n%s; prompt injection probability %.3f", cmdline.Count(len(findings), "finding"), inj.Probability)
 	if len(inj.Rules) > 0 {
 		fmt.Fprintf(stdout, " (rules: %s)", strings.Join(inj.Rules, ", "))
 	}
@@ -150,18 +173,16 @@ func lineCol(s string, i int) (int, int) {
 }
 
 func cliEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dataset := fs.String("dataset", "", "labelled data set: presidio JSON array or injection JSON lines")
-	fs.Usage = func() { fmt.Fprint(stderr, usage) }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	fs := newFlags("eval", "eval -dataset FILE", "Measures the detectors on a labelled data set: a presidio-research JSON array\n"+
+		"(per-entity precision, recall and F1) or JSON lines of {\"text\", \"label\"}\n(injection TPR at 1% and 5% FPR, ROC AUC).", stderr)
+	dataset := fs.String("dataset", "", "labelled data set `file`: presidio JSON array or injection JSON lines")
+	if err := parseFlags(fs, args); errors.Is(err, flag.ErrHelp) {
+		return nil
+	} else if err != nil {
 		return err
 	}
 	if *dataset == "" {
-		return errors.New("eval needs -dataset FILE: a presidio-research JSON array or JSON lines of {\"text\", \"label\"}; run 'attest guard -h' for the formats")
+		return cmdline.Usagef("eval needs -dataset FILE: a presidio-research JSON array or JSON lines of {\"text\", \"label\"}; run 'attest guard -h' for the formats")
 	}
 	data, err := readInput(*dataset)
 	if err != nil {
@@ -201,7 +222,7 @@ func evalPII(ctx context.Context, data string, w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(w, "\n%d samples\n", len(samples))
+	_, err = fmt.Fprintf(w, "\n%s\n", cmdline.Count(len(samples), "sample"))
 	return err
 }
 
@@ -261,8 +282,8 @@ func evalInjection(ctx context.Context, data string, w io.Writer) error {
 		return err
 	}
 	roc := injection.Evaluate(scores, labels)
-	fmt.Fprintf(w, "%d attacks, %d benign\nROC AUC           %.4f\nTPR at 1%% FPR     %.3f (threshold %.4f)\nTPR at 5%% FPR     %.3f (threshold %.4f)\n",
-		roc.Positive, roc.Negative, roc.AUC, roc.TPRAt1, roc.Thresh1, roc.TPRAt5, roc.Thresh5)
+	fmt.Fprintf(w, "%s, %d benign\nROC AUC           %.4f\nTPR at 1%% FPR     %.3f (threshold %.4f)\nTPR at 5%% FPR     %.3f (threshold %.4f)\n",
+		cmdline.Count(roc.Positive, "attack"), roc.Negative, roc.AUC, roc.TPRAt1, roc.Thresh1, roc.TPRAt5, roc.Thresh5)
 	slices.Sort(order)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "\nat the default block threshold %.4f:\nSOURCE\tBENIGN FPR\tATTACK TPR\n", thr)

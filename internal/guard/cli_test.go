@@ -3,11 +3,14 @@ package guard
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/attest-ai/attest/internal/cmdline"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -87,5 +90,24 @@ func TestCLIErrors(t *testing.T) {
 	out, err := runCLI(t, "-h")
 	if err != nil || !strings.Contains(out, "usage: attest guard") {
 		t.Errorf("help: %v %q", err, out)
+	}
+	// Called wrongly, the command line exits 2.
+	for _, args := range [][]string{nil, {"frobnicate"}, {"eval"}, {"scan", "-format", "xml"}, {"scan", "a", "b"}, {"scan", "-nope"}} {
+		if _, err := runCLI(t, args...); !errors.Is(err, cmdline.ErrUsage) {
+			t.Errorf("%v: want a usage error, got %v", args, err)
+		}
+	}
+}
+
+func TestCLICommandHelp(t *testing.T) {
+	for cmd, want := range map[string]string{"scan": "-redact", "eval": "-dataset"} {
+		var out, errb bytes.Buffer
+		if err := CLI(context.Background(), []string{cmd, "-h"}, &out, &errb); err != nil {
+			t.Fatalf("%s -h: %v", cmd, err)
+		}
+		help := errb.String()
+		if !strings.HasPrefix(help, "usage: attest guard "+cmd) || !strings.Contains(help, want) || strings.Contains(help, "commands:") {
+			t.Errorf("%s -h must show that command's flags, not the group's:\n%s", cmd, help)
+		}
 	}
 }

@@ -96,6 +96,10 @@ func masterID(k []byte) string {
 // Current names the master key new data keys are wrapped under.
 func (w *LocalWrapper) Current() string { return w.current }
 
+// Keys is how many distinct master keys are configured: the current one
+// and the older ones kept to unwrap data keys not re-wrapped yet.
+func (w *LocalWrapper) Keys() int { return len(w.keys) }
+
 // Wrap implements KeyWrapper.
 func (w *LocalWrapper) Wrap(dek []byte) ([]byte, string, error) {
 	aead, err := newAEAD(w.keys[w.current])

@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/attest-ai/attest/internal/cmdline"
 	"github.com/attest-ai/attest/internal/ledger"
 )
 
@@ -51,7 +52,11 @@ Run "attest vendor <command> -h" for the flags of a command.
 
 // CLI runs "attest vendor ..." against the environment's registry.
 func (e CLIEnv) CLI(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, cliUsage)
+		return cmdline.Usagef("missing command")
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprint(stdout, cliUsage)
 		return flag.ErrHelp
 	}
@@ -67,7 +72,7 @@ func (e CLIEnv) CLI(ctx context.Context, args []string, stdout, stderr io.Writer
 	case "providers":
 		return e.providers(ctx, args[1:], stdout, stderr)
 	}
-	return fmt.Errorf("unknown command %q; run \"attest vendor -h\" for the list", args[0])
+	return cmdline.Usagef("unknown command %q; run \"attest vendor -h\" for the list", args[0])
 }
 
 var errNoRegistry = errors.New("this command needs the vendor registry; run it through an attest configured with a database (see docs/CONFIG.md)")

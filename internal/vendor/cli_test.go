@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/attest-ai/attest/internal/cmdline"
 )
 
 func runCLI(t *testing.T, env CLIEnv, args ...string) (string, string, error) {
@@ -97,6 +99,9 @@ func TestCLIErrors(t *testing.T) {
 	}
 	if _, _, err := runCLI(t, CLIEnv{}, "review", "-h"); !errors.Is(err, flag.ErrHelp) {
 		t.Errorf("review -h: %v", err)
+	}
+	if out, errs, err := runCLI(t, CLIEnv{}); !errors.Is(err, cmdline.ErrUsage) || out != "" || !strings.Contains(errs, "review FILES|DIR") {
+		t.Errorf("no command: %v; stdout %q", err, out)
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/attest-ai/attest/internal/cmdline"
 )
 
 // WriteJSON writes the review as indented JSON.
@@ -30,7 +32,7 @@ func WriteText(w io.Writer, r *Review) error {
 		}
 	}
 	ew.printf("Vendor review: %s   as of %s\n", cmp.Or(r.Vendor, "(vendor not named)"), r.AsOf)
-	ew.printf("Verdict: %s   (%d high and %d other red flags)\n\n", verdictLabel(r.Verdict), high, other)
+	ew.printf("Verdict: %s   (%d high and %s)\n\n", verdictLabel(r.Verdict), high, cmdline.Count(other, "other red flag"))
 
 	ew.printf("Documents\n")
 	tw := tabwriter.NewWriter(ew, 2, 4, 2, ' ', 0)
@@ -39,7 +41,7 @@ func WriteText(w io.Writer, r *Review) error {
 		if d.Problem != "" {
 			status += ": " + d.Problem
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%d pages\t%s\t%s\n", d.Name, d.Kind.Label(), d.Pages, shortDigest(d.Digest), status)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", d.Name, d.Kind.Label(), cmdline.Count(d.Pages, "page"), shortDigest(d.Digest), status)
 	}
 	tw.Flush()
 

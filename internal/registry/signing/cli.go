@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/term"
+
+	"github.com/attest-ai/attest/internal/cmdline"
 )
 
 // DefaultSignatureFile is where sign writes and verify reads by default.
@@ -145,8 +147,8 @@ func signCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := os.WriteFile(*out, sig.Bundle, 0o644); err != nil {
 		return fmt.Errorf("write signature: %w", err)
 	}
-	fmt.Fprintf(stdout, "signed %s: %d resources, %s hashed in %s\nroot digest: sha256:%s\nsigner (%s): %s\nsignature: %s\n",
-		pos[0], len(sig.Manifest.Resources), humanBytes(sig.Manifest.Bytes), time.Since(start).Round(time.Millisecond),
+	fmt.Fprintf(stdout, "signed %s: %s, %s hashed in %s\nroot digest: sha256:%s\nsigner (%s): %s\nsignature: %s\n",
+		pos[0], cmdline.Count(len(sig.Manifest.Resources), "resource"), humanBytes(sig.Manifest.Bytes), time.Since(start).Round(time.Millisecond),
 		sig.RootDigest, sig.Method, sig.Signer, *out)
 	return nil
 }
@@ -199,8 +201,8 @@ func verifyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "verified %s: %d resources, %s re-hashed in %s\nroot digest: sha256:%s\nsigner (%s): %s\n",
-		pos[0], len(v.Manifest.Resources), humanBytes(v.Bytes), time.Since(start).Round(time.Millisecond),
+	fmt.Fprintf(stdout, "verified %s: %s, %s re-hashed in %s\nroot digest: sha256:%s\nsigner (%s): %s\n",
+		pos[0], cmdline.Count(len(v.Manifest.Resources), "resource"), humanBytes(v.Bytes), time.Since(start).Round(time.Millisecond),
 		v.RootDigest, v.Method, v.Signer)
 	return nil
 }
