@@ -39,6 +39,13 @@ func (s *Server) tile(w http.ResponseWriter, r *http.Request) {
 	}
 	var data []byte
 	if level < 0 {
+		// Hash tiles and checkpoints reveal nothing, but an entry bundle
+		// holds every tenant's events, so it is for keys that may read
+		// across tenants; a tenant's own events are at /api/v1/ledger/events.
+		if p, _ := PrincipalFrom(r.Context()); !p.Role.CrossTenant() {
+			WriteProblem(w, r, http.StatusForbidden, "other-tenant", "entry bundles hold the events of every tenant: read them with an admin or auditor key, or this tenant's events at /api/v1/ledger/events; hash tiles and checkpoints need no such key")
+			return
+		}
 		data, err = s.entryBundle(r, index, width)
 	} else {
 		data, err = s.d.Log.Tile(r.Context(), uint64(level), index, width)
@@ -53,7 +60,13 @@ func (s *Server) tile(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
 	if width == 256 {
-		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		// A full tile never changes. Entry bundles hold events, so shared
+		// caches must not keep them for other callers.
+		scope := "public"
+		if level < 0 {
+			scope = "private"
+		}
+		w.Header().Set("Cache-Control", scope+", max-age=31536000, immutable")
 	}
 	w.Write(data)
 }

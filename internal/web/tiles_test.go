@@ -112,3 +112,38 @@ func nthEntry(t *testing.T, bundle []byte, n int) []byte {
 	t.Fatalf("entry %d not in bundle", n)
 	return nil
 }
+
+// TestEntryBundlesNeedCrossTenantKey checks that a tenant's key reads the
+// tree's hashes and checkpoint but not the entry bundles, which hold every
+// tenant's events, and that full bundles are never marked cacheable by
+// shared caches.
+func TestEntryBundlesNeedCrossTenantKey(t *testing.T) {
+	e := newEnv(t)
+	for i := 0; i < 300; i++ {
+		if _, err := e.a.Log.Append(context.Background(), ledger.MustEvent("demo.tile", "tenant-b", ledger.Actor{Kind: "service", ID: "t"}, map[string]int{"i": i})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if resp, _ := e.do("POST", "/api/v1/ledger/checkpoints", e.admin, nil); resp.StatusCode != 201 {
+		t.Fatalf("publish: %d", resp.StatusCode)
+	}
+	engineer := e.key("tenant-a", "engineer")
+	auditor := e.key("tenant-a", "auditor")
+	bundle := "/ledger/" + ledger.FormatTilePath(-1, 0, 256)
+	for _, c := range []struct {
+		path, token string
+		status      int
+		cache       string
+	}{
+		{"/ledger/checkpoint", engineer, 200, "no-cache"},
+		{"/ledger/" + ledger.FormatTilePath(0, 0, 256), engineer, 200, "public, max-age=31536000, immutable"},
+		{bundle, engineer, 403, ""},
+		{bundle, auditor, 200, "private, max-age=31536000, immutable"},
+		{bundle, e.admin, 200, "private, max-age=31536000, immutable"},
+	} {
+		resp, body := e.do("GET", c.path, c.token, nil)
+		if resp.StatusCode != c.status || resp.Header.Get("Cache-Control") != c.cache {
+			t.Errorf("GET %s: %d, Cache-Control %q: %s", c.path, resp.StatusCode, resp.Header.Get("Cache-Control"), body)
+		}
+	}
+}
