@@ -23,10 +23,7 @@ func (a *App) openVendors() {
 			p, _ := web.PrincipalFrom(r.Context())
 			return p.Actor()
 		},
-		Tenant: func(r *http.Request) string {
-			p, _ := web.PrincipalFrom(r.Context())
-			return p.Tenant
-		},
+		Tenant: func(r *http.Request) string { return r.Context().Value(vendorTenant{}).(string) },
 	}
 	inner := http.NewServeMux()
 	h.Routes(inner)
@@ -35,11 +32,22 @@ func (a *App) openVendors() {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			need = access.PermCompliance
 		}
-		a.Web.Auth(need, inner.ServeHTTP)(w, r)
+		a.Web.Auth(need, func(w http.ResponseWriter, r *http.Request) {
+			// ?tenant= as everywhere else: admin and auditor keys may
+			// name another tenant, other keys that do are refused.
+			tenant, ok := web.QueryTenant(w, r)
+			if !ok {
+				return
+			}
+			inner.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), vendorTenant{}, tenant)))
+		})(w, r)
 	}
 	a.Web.Mux().HandleFunc("/api/v1/vendors", guarded)
 	a.Web.Mux().HandleFunc("/api/v1/vendors/", guarded)
 }
+
+// vendorTenant is the context key of the tenant a vendor request acts on.
+type vendorTenant struct{}
 
 // seedVendors registers the model providers as vendors and reviews the
 // synthetic demo packet for one of them.

@@ -54,7 +54,14 @@ func (s *Server) createKey(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) listKeys(w http.ResponseWriter, r *http.Request) {
 	p, _ := PrincipalFrom(r.Context())
-	ks, err := s.d.Access.Keys(r.Context(), p, r.URL.Query().Get("tenant"))
+	tenant := r.URL.Query().Get("tenant")
+	if tenant != "" {
+		// Refuse another tenant rather than answer with the key's own.
+		if _, ok := s.tenantFor(w, r, p, tenant); !ok {
+			return
+		}
+	}
+	ks, err := s.d.Access.Keys(r.Context(), p, tenant)
 	if err != nil {
 		s.internal(w, r, err)
 		return

@@ -137,6 +137,19 @@ func (s *Server) appendEvent(w http.ResponseWriter, r *http.Request) {
 // tenantFor resolves which tenant a request acts on: its own, or any for
 // cross-tenant roles.
 func (s *Server) tenantFor(w http.ResponseWriter, r *http.Request, p access.Principal, asked string) (string, bool) {
+	return resolveTenant(w, r, p, asked)
+}
+
+// QueryTenant resolves the tenant a request names with ?tenant= for APIs
+// mounted outside this package: the key's own when none is named, the
+// named one for admin and auditor keys, and otherwise a 403 written to w
+// and false.
+func QueryTenant(w http.ResponseWriter, r *http.Request) (string, bool) {
+	p, _ := PrincipalFrom(r.Context())
+	return resolveTenant(w, r, p, r.URL.Query().Get("tenant"))
+}
+
+func resolveTenant(w http.ResponseWriter, r *http.Request, p access.Principal, asked string) (string, bool) {
 	if asked == "" || asked == p.Tenant {
 		return p.Tenant, true
 	}

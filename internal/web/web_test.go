@@ -180,6 +180,12 @@ func TestRolesAndTenantIsolation(t *testing.T) {
 	if resp, _ := e.do("POST", "/api/v1/keys", a, map[string]any{"tenant": "tenant-a", "name": "x", "role": "admin"}); resp.StatusCode != 403 {
 		t.Fatalf("engineer created a key: %d", resp.StatusCode)
 	}
+	// An operator of tenant-a naming tenant-b is refused, not answered
+	// with tenant-a's keys.
+	op := e.key("tenant-a", "operator")
+	if resp, body := e.do("GET", "/api/v1/keys?tenant=tenant-b", op, nil); resp.StatusCode != 403 || !strings.Contains(string(body), "other-tenant") {
+		t.Fatalf("operator listing another tenant's keys: %d %s", resp.StatusCode, body)
+	}
 	// Revocation takes effect on the next request.
 	resp, body = e.do("GET", "/api/v1/keys?tenant=tenant-b", e.admin, nil)
 	var kl struct{ Keys []struct{ ID string } }
