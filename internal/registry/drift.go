@@ -256,6 +256,11 @@ func (s *Service) CloseAlert(ctx context.Context, tenant string, actor ledger.Ac
 	if !a.Closed.IsZero() {
 		return a, fmt.Errorf("%w: alert %s was closed already", ErrConflict, id)
 	}
+	// Closing is the response the drift control counts; an automated
+	// caller closing its own alerts would make that response unattended.
+	if actor.Kind != ledger.ActorHuman {
+		return a, ErrAgentAlertClose
+	}
 	if resolution == "" {
 		return a, fmt.Errorf("%w: say how the alert was resolved", ErrInvalid)
 	}

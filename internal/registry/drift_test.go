@@ -76,6 +76,9 @@ func TestDescriptorDriftRaisesAlertsWithADeadline(t *testing.T) {
 	}
 	_, err = f.svc.CloseAlert(f.ctx, tenant, alice, a.ID, "")
 	wantErr(t, err, registry.ErrInvalid, "resolved")
+	// An agent cannot close an alert: the response must be a person's.
+	_, err = f.svc.CloseAlert(f.ctx, tenant, robot, a.ID, "looks fine to me")
+	wantErr(t, err, registry.ErrForbidden, "human")
 	closed, err := f.svc.CloseAlert(f.ctx, tenant, alice, a.ID, "new ticket template explains the longer prompts; reference updated")
 	f.must(err)
 	if closed.Closed.IsZero() || len(f.events(registry.EventDriftAlertClosed, ledger.Ref{Kind: "drift_alert", ID: a.ID})) != 1 {

@@ -32,9 +32,10 @@ var (
 
 // Separation-of-duties refusals.
 var (
-	ErrSelfApproval   = fmt.Errorf("%w: the requester of a change cannot approve, reject or review it; ask another human", ErrForbidden)
-	ErrAgentApproval  = fmt.Errorf("%w: agents and services may propose changes but never approve, reject or review them; a human must decide", ErrForbidden)
-	ErrAgentEmergency = fmt.Errorf("%w: an agent cannot use the emergency path; a human must declare the emergency", ErrForbidden)
+	ErrSelfApproval    = fmt.Errorf("%w: the requester of a change cannot approve, reject or review it; ask another human", ErrForbidden)
+	ErrAgentApproval   = fmt.Errorf("%w: agents and services may propose changes but never approve, reject or review them; a human must decide", ErrForbidden)
+	ErrAgentEmergency  = fmt.Errorf("%w: an agent cannot use the emergency path; a human must declare the emergency", ErrForbidden)
+	ErrAgentAlertClose = fmt.Errorf("%w: agents and services may open drift alerts but not close them; a human must say how one was resolved", ErrForbidden)
 )
 
 // Prover builds inclusion proofs; *ledger.Log implements it.
