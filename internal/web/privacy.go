@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -234,9 +235,14 @@ func (s *Server) PrivacyRoutes(p *privacy.Service) {
 		writeJSON(w, http.StatusOK, tr)
 	}))
 	m.HandleFunc("GET /api/v1/privacy/retention/policies", s.auth(access.PermRead, func(w http.ResponseWriter, r *http.Request) {
+		pr, _ := PrincipalFrom(r.Context())
 		ps, err := p.Policies(r.Context())
 		if s.privacyError(w, r, err) {
 			return
+		}
+		// A tenant's key sees its own policies and those for every tenant.
+		if !pr.Role.CrossTenant() {
+			ps = slices.DeleteFunc(ps, func(x privacy.Policy) bool { return !appliesTo(x.Tenant, pr.Tenant) })
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"policies": nonNil(ps)})
 	}))
@@ -250,12 +256,25 @@ func (s *Server) PrivacyRoutes(p *privacy.Service) {
 		writeJSON(w, http.StatusCreated, run)
 	}))
 	m.HandleFunc("GET /api/v1/privacy/retention/runs", s.auth(access.PermRead, func(w http.ResponseWriter, r *http.Request) {
+		pr, _ := PrincipalFrom(r.Context())
 		rs, err := p.Runs(r.Context())
 		if s.privacyError(w, r, err) {
 			return
 		}
+		if !pr.Role.CrossTenant() {
+			// Other tenants' deletion counts are theirs.
+			for i := range rs {
+				rs[i].Results = slices.DeleteFunc(slices.Clone(rs[i].Results), func(x privacy.PolicyResult) bool { return !appliesTo(x.Tenant, pr.Tenant) })
+			}
+		}
 		writeJSON(w, http.StatusOK, map[string]any{"runs": nonNil(rs)})
 	}))
+}
+
+// appliesTo reports whether a retention policy or result of policyTenant
+// concerns tenant: its own, or one for every tenant.
+func appliesTo(policyTenant, tenant string) bool {
+	return policyTenant == tenant || policyTenant == "" || policyTenant == "*"
 }
 
 // privacyTenant resolves the caller and the tenant a privacy request acts

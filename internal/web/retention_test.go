@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -41,14 +43,45 @@ func TestRetentionPolicyTenants(t *testing.T) {
 			MaxAge     int64 `json:"max_age"`
 		}
 	}
-	json.Unmarshal(e.expect(200, "GET", "/api/v1/privacy/retention/policies", acme, nil), &ps)
-	want := map[string]string{"all-all": "", "beta-all": "beta", "acme-all": "acme", "acme-chats": "acme"}
-	if len(ps.Policies) != len(want) {
-		t.Fatalf("policies: %+v", ps.Policies)
+	// The admin sees every policy; acme's key its own and the global one,
+	// not beta's.
+	for _, c := range []struct {
+		token string
+		want  map[string]string
+	}{
+		{e.admin, map[string]string{"all-all": "", "beta-all": "beta", "acme-all": "acme", "acme-chats": "acme"}},
+		{acme, map[string]string{"all-all": "", "acme-all": "acme", "acme-chats": "acme"}},
+	} {
+		ps.Policies = nil
+		json.Unmarshal(e.expect(200, "GET", "/api/v1/privacy/retention/policies", c.token, nil), &ps)
+		if len(ps.Policies) != len(c.want) {
+			t.Fatalf("policies: %+v, want %v", ps.Policies, c.want)
+		}
+		for _, p := range ps.Policies {
+			if tn, ok := c.want[p.ID]; !ok || tn != p.Tenant {
+				t.Fatalf("policy %s of tenant %q after the refusals: %+v", p.ID, p.Tenant, ps.Policies)
+			}
+		}
 	}
-	for _, p := range ps.Policies {
-		if tn, ok := want[p.ID]; !ok || tn != p.Tenant {
-			t.Fatalf("policy %s of tenant %q after the refusals: %+v", p.ID, p.Tenant, ps.Policies)
+	// Runs show acme's key the results of its own and the global policies.
+	e.expect(201, "POST", "/api/v1/privacy/retention/runs", e.admin, nil)
+	var rs struct {
+		Runs []struct {
+			Results []struct{ Policy, Tenant string }
+		}
+	}
+	json.Unmarshal(e.expect(200, "GET", "/api/v1/privacy/retention/runs", e.admin, nil), &rs)
+	if !strings.Contains(fmt.Sprint(rs.Runs), "beta") {
+		t.Fatalf("the admin does not see beta's retention results: %+v", rs.Runs)
+	}
+	rs.Runs = nil
+	json.Unmarshal(e.expect(200, "GET", "/api/v1/privacy/retention/runs", acme, nil), &rs)
+	if len(rs.Runs) == 0 {
+		t.Fatal("no retention run listed")
+	}
+	for _, res := range rs.Runs[0].Results {
+		if res.Tenant == "beta" {
+			t.Fatalf("acme's key sees beta's retention results: %+v", rs.Runs[0].Results)
 		}
 	}
 	// An admin may still set another tenant's policy.
