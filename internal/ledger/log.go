@@ -71,10 +71,14 @@ var ErrUnavailable = errors.New("ledger unavailable")
 type Log struct {
 	st    Store
 	opt   Options
-	reqs  chan *request
+	reqs chan *request
+	// edge is the right edge of the tree this process knows, with its
+	// root. It only moves forward: see advance.
 	edge  atomic.Pointer[edge]
-	root  atomic.Pointer[tlog.Hash]
 	cache *tileCache
+	// catchUp serialises reloads for readers that need entries another
+	// replica appended.
+	catchUp sync.Mutex
 
 	lastErr  atomic.Pointer[error]
 	pending  atomic.Int64
@@ -167,9 +171,50 @@ func (l *Log) reload(ctx context.Context) error {
 	if got != root {
 		return fmt.Errorf("stored root of size %d does not match its tiles: the store is inconsistent, run 'attest ledger verify'", size)
 	}
-	l.edge.Store(e)
-	l.root.Store(&root)
+	e.root = root
+	l.advance(e)
 	return nil
+}
+
+// advance publishes e as the known edge unless the known one is as large
+// already. The store's head only grows, so a larger edge always holds a
+// smaller one's entries, and a reload racing a commit never moves the edge
+// back.
+func (l *Log) advance(e *edge) {
+	for {
+		cur := l.edge.Load()
+		if cur != nil && cur.size >= e.size {
+			return
+		}
+		if l.edge.CompareAndSwap(cur, e) {
+			return
+		}
+	}
+}
+
+// CatchUp makes entries up to size known to this process if the store
+// holds them: another replica may have appended them. Readers call it
+// before answering for a size beyond Size, such as a proof against a
+// checkpoint that replica published.
+func (l *Log) CatchUp(ctx context.Context, size uint64) error {
+	if size <= l.Size() {
+		return nil
+	}
+	l.catchUp.Lock()
+	defer l.catchUp.Unlock()
+	if size <= l.Size() {
+		return nil // another reader caught up meanwhile
+	}
+	// Most such sizes are simply beyond the tree: one read of the head
+	// says so without reloading the edge.
+	head, _, err := l.st.LedgerHead(ctx)
+	if err != nil {
+		return fmt.Errorf("read ledger head: %w", err)
+	}
+	if head <= l.Size() {
+		return nil
+	}
+	return l.reload(ctx)
 }
 
 // Size is the number of durable entries this process knows of.
@@ -178,7 +223,7 @@ func (l *Log) Size() uint64 { return l.edge.Load().size }
 // Head returns the size and root hash of the committed tree.
 func (l *Log) Head() (uint64, tlog.Hash) {
 	e := l.edge.Load()
-	return e.size, *l.root.Load()
+	return e.size, e.root
 }
 
 // Healthy reports the last commit failure, if the most recent commit failed.
@@ -494,13 +539,13 @@ func (l *Log) tryCommit(batch []*request) error {
 		return fmt.Errorf("compute root: %w", err)
 	}
 	b.Root = root
+	ed.root = root
 	ctx, cancel := context.WithTimeout(context.Background(), l.opt.CommitTimeout)
 	defer cancel()
 	if err := l.st.AppendLedger(ctx, b); err != nil {
 		return err
 	}
-	l.edge.Store(ed)
-	l.root.Store(&root)
+	l.advance(ed)
 	for i, r := range batch {
 		l.pending.Add(-1)
 		if r.done != nil {

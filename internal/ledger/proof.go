@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -194,6 +195,9 @@ var ErrBadRange = errors.New("index or size out of range")
 
 // InclusionProof proves that entry index is in the tree of the given size.
 func (l *Log) InclusionProof(ctx context.Context, index, size uint64) ([]tlog.Hash, error) {
+	if err := l.CatchUp(ctx, size); err != nil {
+		return nil, err
+	}
 	if index >= size || size > l.Size() {
 		return nil, fmt.Errorf("%w: index %d, size %d, tree size %d", ErrBadRange, index, size, l.Size())
 	}
@@ -208,6 +212,9 @@ func (l *Log) InclusionProof(ctx context.Context, index, size uint64) ([]tlog.Ha
 
 // ConsistencyProof proves that the tree of size old is a prefix of size new.
 func (l *Log) ConsistencyProof(ctx context.Context, old, new uint64) ([]tlog.Hash, error) {
+	if err := l.CatchUp(ctx, new); err != nil {
+		return nil, err
+	}
 	if old > new || new > l.Size() {
 		return nil, fmt.Errorf("%w: from %d to %d, tree size %d", ErrBadRange, old, new, l.Size())
 	}
@@ -225,6 +232,9 @@ func (l *Log) ConsistencyProof(ctx context.Context, old, new uint64) ([]tlog.Has
 
 // RootAt is the root hash of the tree of the given size.
 func (l *Log) RootAt(ctx context.Context, size uint64) (tlog.Hash, error) {
+	if err := l.CatchUp(ctx, size); err != nil {
+		return tlog.Hash{}, err
+	}
 	if size > l.Size() {
 		return tlog.Hash{}, fmt.Errorf("%w: size %d, tree size %d", ErrBadRange, size, l.Size())
 	}
@@ -233,6 +243,9 @@ func (l *Log) RootAt(ctx context.Context, size uint64) (tlog.Hash, error) {
 
 // LeafHash is the RFC 6962 leaf hash of entry index.
 func (l *Log) LeafHash(ctx context.Context, index uint64) (tlog.Hash, error) {
+	if err := l.CatchUp(ctx, index+1); err != nil {
+		return tlog.Hash{}, err
+	}
 	if index >= l.Size() {
 		return tlog.Hash{}, fmt.Errorf("%w: index %d, tree size %d", ErrBadRange, index, l.Size())
 	}
@@ -248,6 +261,15 @@ func (l *Log) LeafHash(ctx context.Context, index uint64) (tlog.Hash, error) {
 func (l *Log) Tile(ctx context.Context, level, index uint64, w int) ([]byte, error) {
 	if w == 0 {
 		w = tileWidth
+	}
+	// The entries the tile covers may be another replica's. (Sizes that
+	// do not fit in 64 bits are no tree's.)
+	if shift := TileHeight * level; shift < 64 && index < 1<<48 {
+		if need := index*tileWidth + uint64(w); need <= math.MaxUint64>>shift {
+			if err := l.CatchUp(ctx, need<<shift); err != nil {
+				return nil, err
+			}
+		}
 	}
 	size := l.Size()
 	count := size >> (TileHeight * level)

@@ -131,11 +131,12 @@ func baseBytes(width int, data []byte) []byte {
 // It is immutable once published; the committer works on a clone.
 type edge struct {
 	size  uint64
+	root  tlog.Hash // of the tree of size
 	tiles []*fatTile
 }
 
 func (e *edge) clone() *edge {
-	c := &edge{size: e.size, tiles: make([]*fatTile, len(e.tiles))}
+	c := &edge{size: e.size, root: e.root, tiles: make([]*fatTile, len(e.tiles))}
 	for i, t := range e.tiles {
 		c.tiles[i] = t.clone()
 	}

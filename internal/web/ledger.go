@@ -73,6 +73,12 @@ func (s *Server) tile(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) entryBundle(r *http.Request, index uint64, width int) ([]byte, error) {
 	start := index * 256
+	if index < 1<<48 {
+		// Another replica may have appended the entries.
+		if err := s.d.Log.CatchUp(r.Context(), start+uint64(width)); err != nil {
+			return nil, err
+		}
+	}
 	if start+uint64(width) > s.d.Log.Size() {
 		return nil, fmt.Errorf("%w: entry bundle %d width %d is beyond the tree", ledger.ErrNotFound, index, width)
 	}

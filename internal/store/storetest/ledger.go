@@ -44,6 +44,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("LedgerCheckpoints", func(t *testing.T) { testCheckpoints(t, open(t)) })
 	t.Run("LedgerCosignatures", func(t *testing.T) { testCosignatures(t, open(t)) })
 	t.Run("LedgerReplicas", func(t *testing.T) { testReplicas(t, open(t)) })
+	t.Run("LedgerReplicaCatchUp", func(t *testing.T) { testReplicaCatchUp(t, open(t)) })
 	t.Run("Vault", func(t *testing.T) { testVault(t, open(t)) })
 	t.Run("Access", func(t *testing.T) { testAccess(t, open(t)) })
 	t.Run("Controls", func(t *testing.T) { testControls(t, open(t)) })
@@ -476,5 +477,102 @@ func testReplicas(t *testing.T, st Store) {
 	}
 	if ref := refRoot(t, st, size); ref != root {
 		t.Fatalf("stored root differs from recomputation after interleaved replicas")
+	}
+}
+
+// testReplicaCatchUp has one replica append while another stays idle, as a
+// replica behind a load balancer may: the idle one must still prove the
+// entries, serve their tiles and agree on the root, reading what the other
+// committed, and its readers must not race its own appends.
+func testReplicaCatchUp(t *testing.T, st Store) {
+	ctx := context.Background()
+	a := openLog(t, st)
+	b := openLog(t, st)
+	for i := 0; i < 300; i++ {
+		if _, err := a.Append(ctx, ev(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	size, root, err := st.LedgerHead(ctx)
+	if err != nil || size != 300 {
+		t.Fatalf("head %d, %v", size, err)
+	}
+	if b.Size() != 0 {
+		t.Fatalf("the idle replica knows %d entries before anything asked", b.Size())
+	}
+	// A proof against the other replica's head.
+	es, err := st.LedgerEntries(ctx, 299, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := b.InclusionProof(ctx, 299, size)
+	if err != nil {
+		t.Fatalf("inclusion proof on the idle replica: %v", err)
+	}
+	if err := tlog.CheckRecord(p, int64(size), root, 299, tlog.RecordHash(es[0].Data)); err != nil {
+		t.Fatalf("the idle replica's proof does not verify: %v", err)
+	}
+	if got, _ := b.Head(); got != size {
+		t.Fatalf("after catching up the idle replica knows %d entries, want %d", got, size)
+	}
+	// Consistency, roots and tiles for what the other replica adds next.
+	for i := 300; i < 520; i++ {
+		if _, err := a.Append(ctx, ev(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	newSize, newRoot, _ := st.LedgerHead(ctx)
+	cp, err := b.ConsistencyProof(ctx, size, newSize)
+	if err != nil {
+		t.Fatalf("consistency proof on the idle replica: %v", err)
+	}
+	if err := tlog.CheckTree(cp, int64(newSize), newRoot, int64(size), root); err != nil {
+		t.Fatalf("the idle replica's consistency proof does not verify: %v", err)
+	}
+	for i := 520; i < 530; i++ {
+		a.Append(ctx, ev(i))
+	}
+	if got, err := b.RootAt(ctx, 530); err != nil || got != refRoot(t, st, 530) {
+		t.Fatalf("root at 530 on the idle replica: %v", err)
+	}
+	a.Append(ctx, ev(530))
+	if tile, err := b.Tile(ctx, 0, 2, 531-512); err != nil || len(tile) != 19*tlog.HashSize {
+		t.Fatalf("partial tile on the idle replica: %d bytes, %v", len(tile), err)
+	}
+	// Beyond every replica's tree is still out of range.
+	if _, err := b.InclusionProof(ctx, 0, 10000); !errors.Is(err, ledger.ErrBadRange) {
+		t.Fatalf("a proof beyond the tree: %v", err)
+	}
+	// Readers catching up while the replica appends itself.
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < 30; i++ {
+				l := a
+				if (w+i)%2 == 0 {
+					l = b
+				}
+				n, err := l.Append(ctx, ev(1000+w*100+i))
+				if err != nil {
+					t.Errorf("append: %v", err)
+					return
+				}
+				other := b
+				if l == b {
+					other = a
+				}
+				if _, err := other.InclusionProof(ctx, n, n+1); err != nil {
+					t.Errorf("the other replica cannot prove entry %d just appended: %v", n, err)
+					return
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	size, root, _ = st.LedgerHead(ctx)
+	if ref := refRoot(t, st, size); ref != root {
+		t.Fatal("stored root differs from recomputation after catch-ups")
 	}
 }
