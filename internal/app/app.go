@@ -130,6 +130,28 @@ func LedgerKey(c config.Config) (*ledger.KeyPair, error) {
 	return ledger.LoadOrCreateKey(c.DataDir, origin)
 }
 
+// CheckLedgerKey refuses a signing key that cannot verify the newest
+// checkpoint in the store. Checkpoints are kept forever and verified with
+// one key, so a process that signed with a key of its own (a replica
+// started without ATTEST_LEDGER_KEY, or a command run where the data
+// directory's key is missing) would leave a checkpoint that no verifier
+// accepts. A store without checkpoints accepts any key.
+func CheckLedgerKey(ctx context.Context, st ledger.Store, kp *ledger.KeyPair) error {
+	cp, err := st.LatestCheckpoint(ctx)
+	if errors.Is(err, ledger.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read the newest checkpoint: %w", err)
+	}
+	if _, _, err := ledger.OpenCheckpoint(cp.Note, kp.VerifierKey); err != nil {
+		return fmt.Errorf("the ledger key %s did not sign the newest checkpoint (size %d), so checkpoints signed with it would not verify: "+
+			"give every process that shares the store the same key, by setting ATTEST_LEDGER_KEY to the contents of the first replica's ledger.key "+
+			"or by using the data directory that holds it: %w", kp.VerifierKey, cp.Size, err)
+	}
+	return nil
+}
+
 // Open wires everything but does not start serving.
 func Open(ctx context.Context, c config.Config, logger *slog.Logger) (*App, error) {
 	a := &App{Config: c, Logger: logger, Registry: prometheus.NewRegistry()}
@@ -141,6 +163,10 @@ func Open(ctx context.Context, c config.Config, logger *slog.Logger) (*App, erro
 	a.Store = st
 	kp, err := LedgerKey(c)
 	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if err := CheckLedgerKey(ctx, st, kp); err != nil {
 		st.Close()
 		return nil, err
 	}

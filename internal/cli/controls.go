@@ -26,6 +26,10 @@ func init() {
 			st.Close()
 			return nil, err
 		}
+		if err := app.CheckLedgerKey(ctx, st, kp); err != nil {
+			st.Close()
+			return nil, err
+		}
 		comps, err := app.ComponentSource(c, st)
 		if err != nil {
 			st.Close()
