@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -300,5 +302,41 @@ func TestAbuseAlertAndThrottle(t *testing.T) {
 	// Another tenant's key is unaffected.
 	if st, _, _ := e.post("/v1/chat/completions", keyB, hello); st != 200 {
 		t.Errorf("tenant B throttled too: %d", st)
+	}
+}
+
+// TestTokenLimitsHoldUnderConcurrency sends many requests at once against
+// a tokens-per-minute limit: admission holds each request's max_tokens
+// until its real count is known, so requests in flight cannot all pass a
+// budget that is nearly spent, and what goes unused is returned after.
+func TestTokenLimitsHoldUnderConcurrency(t *testing.T) {
+	e := newEnv(t)
+	e.auth.Add("sk-tpm", gateway.Caller{KeyID: "key_tpm", Tenant: "tenant-a", Role: gateway.RoleConsumer, Limits: limits.Limits{TPM: 400}})
+	e.openai.SetFault(func(int) gatewaytest.Fault { return gatewaytest.Fault{Delay: 200 * time.Millisecond} })
+	body := `{"model":"strict","max_tokens":100,"messages":[{"role":"user","content":"hello there"}]}`
+	var wg sync.WaitGroup
+	var ok, limited atomic.Int32
+	for range 12 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			switch st, _, _ := e.post("/v1/chat/completions", "sk-tpm", body); st {
+			case 200:
+				ok.Add(1)
+			case 429:
+				limited.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	// Each request holds its prompt and 100 answer tokens: four fit in 400.
+	if ok.Load() > 4 || ok.Load() < 1 || ok.Load()+limited.Load() != 12 {
+		t.Fatalf("%d admitted and %d limited of 12 concurrent requests against 400 tokens a minute", ok.Load(), limited.Load())
+	}
+	// Settled to their real size (a few tokens each), the admitted requests
+	// returned what they held: the next request fits.
+	e.openai.SetFault(func(int) gatewaytest.Fault { return gatewaytest.Fault{} })
+	if st, _, b := e.post("/v1/chat/completions", "sk-tpm", body); st != 200 {
+		t.Fatalf("after the burst settled: %d %s", st, b)
 	}
 }

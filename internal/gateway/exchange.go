@@ -45,6 +45,10 @@ type exchange struct {
 
 	messages, inputs, tools int
 	promptBytes, estTokens  int
+	// reserveTokens is what admission counts against token limits until
+	// the answer's real count replaces it: the prompt and the most the
+	// answer may take, so concurrent requests cannot overrun a budget.
+	reserveTokens int
 	promptTexts             []string
 	promptParts             []payloadPart
 	lastPrompt              string

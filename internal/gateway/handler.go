@@ -183,7 +183,17 @@ func (g *Gateway) admit(ctx context.Context, w http.ResponseWriter, x *exchange)
 		return false
 	}
 	scopes := []limits.Scope{{Kind: "key", ID: x.caller.KeyID, Limits: x.caller.Limits}, {Kind: "tenant", ID: x.caller.Tenant, Limits: x.policy.Limits}}
-	return g.applyLimits(ctx, w, x, scopes, int64(x.estTokens))
+	return g.applyLimits(ctx, w, x, scopes, int64(max(x.reserveTokens, x.estTokens)))
+}
+
+// completionReserve is how many answer tokens admission holds for a
+// request: its max_tokens, or, without one, what the gateway itself asks
+// for when a provider needs a limit. Settling returns what went unused.
+func completionReserve(maxTokens int) int {
+	if maxTokens <= 0 {
+		return anthropic.DefaultMaxTokens
+	}
+	return min(maxTokens, 1<<30)
 }
 
 // admitKey refuses a key whose role may not call models or that abuse
@@ -400,6 +410,7 @@ func (g *Gateway) measurePrompt(x *exchange, req *chat.Request) {
 		x.promptBytes += len(t)
 	}
 	x.estTokens = chat.EstimateTokens(x.promptTexts...)
+	x.reserveTokens = x.estTokens + completionReserve(req.MaxTokens)
 	x.lastPrompt = req.LastUserText()
 	if x.retains() {
 		if req.System != "" {
