@@ -245,3 +245,21 @@ func TestControlsSeeConfiguredProviders(t *testing.T) {
 		t.Fatalf("AI-SEC-05 from the command line: %d\n%s%s", code, out, errs)
 	}
 }
+
+// TestLedgerVerifyNeverCreatesAKey checks that verifying a store whose key
+// is not at hand asks for --key instead of writing a new key, which the
+// log would then fail against.
+func TestLedgerVerifyNeverCreatesAKey(t *testing.T) {
+	data := t.TempDir()
+	if code, _, errs := run(t, "keys", "create", "--data", data, "--name", "app"); code != 0 {
+		t.Fatalf("keys create: %d %s", code, errs)
+	}
+	os.Remove(filepath.Join(data, "ledger.key"))
+	code, _, errs := run(t, "ledger", "verify", "--data", data)
+	if code != 2 || !strings.Contains(errs, "--key") {
+		t.Fatalf("verify without a key: %d %s", code, errs)
+	}
+	if _, err := os.Stat(filepath.Join(data, "ledger.key")); err == nil {
+		t.Fatal("verify wrote a new ledger key")
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 
 	"github.com/attest-ai/attest/internal/app"
 	"github.com/attest-ai/attest/internal/cmdline"
@@ -119,6 +120,11 @@ func ledgerVerify(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 		defer st.Close()
 		if key == "" {
+			// Verifying must never create a key: without one here, a new
+			// key would be written and the log would fail against it.
+			if _, err := os.Stat(filepath.Join(c.DataDir, ledger.KeyFile)); err != nil && os.Getenv("ATTEST_LEDGER_KEY") == "" {
+				return usagef("no ledger key in %s: pass --key with the verifier key ('attest ledger key' prints it where the log runs), or set ATTEST_LEDGER_KEY", c.DataDir)
+			}
 			kp, err := app.LedgerKey(c)
 			if err != nil {
 				return err
