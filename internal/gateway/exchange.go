@@ -49,9 +49,9 @@ type exchange struct {
 	// the answer's real count replaces it: the prompt and the most the
 	// answer may take, so concurrent requests cannot overrun a budget.
 	reserveTokens int
-	promptTexts             []string
-	promptParts             []payloadPart
-	lastPrompt              string
+	promptTexts   []string
+	promptParts   []payloadPart
+	lastPrompt    string
 
 	subject    ledger.Ref
 	hasSubject bool

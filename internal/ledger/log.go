@@ -69,8 +69,8 @@ var ErrUnavailable = errors.New("ledger unavailable")
 // committed: one transaction per batch, and every caller learns its index
 // only after that transaction is durable.
 type Log struct {
-	st    Store
-	opt   Options
+	st   Store
+	opt  Options
 	reqs chan *request
 	// edge is the right edge of the tree this process knows, with its
 	// root. It only moves forward: see advance.
