@@ -220,6 +220,20 @@ func (l *Log) CatchUp(ctx context.Context, size uint64) error {
 // Size is the number of durable entries this process knows of.
 func (l *Log) Size() uint64 { return l.edge.Load().size }
 
+// Latest is the number of durable entries in the store, which replicas
+// share: unlike Size, it includes entries other replicas appended, and
+// makes them known to this process.
+func (l *Log) Latest(ctx context.Context) (uint64, error) {
+	head, _, err := l.st.LedgerHead(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("read ledger head: %w", err)
+	}
+	if err := l.CatchUp(ctx, head); err != nil {
+		return 0, err
+	}
+	return l.Size(), nil
+}
+
 // Head returns the size and root hash of the committed tree.
 func (l *Log) Head() (uint64, tlog.Hash) {
 	e := l.edge.Load()

@@ -347,7 +347,12 @@ func (s *Server) consistencyProof(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	to, ok := parseUintParam(w, r, "to", s.d.Log.Size())
+	latest, err := s.d.Log.Latest(r.Context())
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	to, ok := parseUintParam(w, r, "to", latest)
 	if !ok {
 		return
 	}

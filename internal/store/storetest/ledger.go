@@ -539,6 +539,11 @@ func testReplicaCatchUp(t *testing.T, st Store) {
 	if tile, err := b.Tile(ctx, 0, 2, 531-512); err != nil || len(tile) != 19*tlog.HashSize {
 		t.Fatalf("partial tile on the idle replica: %d bytes, %v", len(tile), err)
 	}
+	// Latest reads the shared head, whoever appended last.
+	a.Append(ctx, ev(531))
+	if n, err := b.Latest(ctx); err != nil || n != 532 || b.Size() != 532 {
+		t.Fatalf("latest on the idle replica: %d (knows %d), %v; want 532", n, b.Size(), err)
+	}
 	// Beyond every replica's tree is still out of range.
 	if _, err := b.InclusionProof(ctx, 0, 10000); !errors.Is(err, ledger.ErrBadRange) {
 		t.Fatalf("a proof beyond the tree: %v", err)
