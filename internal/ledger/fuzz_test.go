@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
+	"regexp"
 	"testing"
 	"testing/fstest"
 
@@ -145,3 +146,31 @@ func FuzzVerifyBundle(f *testing.F) {
 func b64(h tlog.Hash) string { return base64.StdEncoding.EncodeToString(h[:]) }
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+// typeOracle is the rule ValidType implements, as a regular expression.
+var typeOracle = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$`)
+
+func TestValidType(t *testing.T) {
+	for s, want := range map[string]bool{
+		"inference.request": true, "a.b.c": true, "access_review.decision": true, "x1.y_2": true,
+		"": false, "a": false, "a.": false, ".a": false, "a..b": false, "A.b": false, "a.B": false,
+		"1a.b": false, "a.1b": false, "a.b ": false, "a-b.c": false, "a._b": false, "é.b": false,
+	} {
+		if got := ValidType(s); got != want || got != typeOracle.MatchString(s) {
+			t.Errorf("ValidType(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+// FuzzValidType checks the hand-written rule against the regular
+// expression it replaced.
+func FuzzValidType(f *testing.F) {
+	for _, s := range []string{"inference.request", "a..b", "a.", "x_1.y", "A.b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if ValidType(s) != typeOracle.MatchString(s) {
+			t.Fatalf("ValidType(%q) = %v, the rule says %v", s, ValidType(s), typeOracle.MatchString(s))
+		}
+	})
+}
