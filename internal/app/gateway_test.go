@@ -2,15 +2,12 @@ package app_test
 
 import (
 	"context"
-	"io"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/attest-ai/attest/internal/access"
-	"github.com/attest-ai/attest/internal/app"
-	"github.com/attest-ai/attest/internal/config"
 	"github.com/attest-ai/attest/internal/ledger"
 	"github.com/attest-ai/attest/internal/tenant"
 	"github.com/openai/openai-go/v3"
@@ -22,13 +19,7 @@ import (
 // the built-in demo provider.
 func TestGatewayWiredEndToEnd(t *testing.T) {
 	ctx := context.Background()
-	c := config.Default()
-	c.DataDir = t.TempDir()
-	a, err := app.Open(ctx, c, app.NewLogger(c, io.Discard))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a := openApp(t)
 	srv := httptest.NewServer(a.Web)
 	defer srv.Close()
 	admin := access.Principal{ID: "t", Kind: "test", Tenant: "acme", Role: access.RoleAdmin, ActorKind: ledger.ActorHuman}

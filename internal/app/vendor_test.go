@@ -3,14 +3,11 @@ package app_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/attest-ai/attest/internal/access"
-	"github.com/attest-ai/attest/internal/app"
-	"github.com/attest-ai/attest/internal/config"
 	"github.com/attest-ai/attest/internal/ledger"
 	"github.com/attest-ai/attest/internal/vendor"
 )
@@ -21,13 +18,7 @@ import (
 // with its own tenant's.
 func TestVendorAPITenant(t *testing.T) {
 	ctx := context.Background()
-	c := config.Default()
-	c.DataDir = t.TempDir()
-	a, err := app.Open(ctx, c, app.NewLogger(c, io.Discard))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a := openApp(t)
 	actor := ledger.Actor{Kind: ledger.ActorHuman, ID: "t"}
 	if _, err := a.Vendors.RegisterVendor(ctx, "acme", actor, vendor.Vendor{Name: "Acme Model Cloud"}); err != nil {
 		t.Fatal(err)
