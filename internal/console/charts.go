@@ -15,6 +15,21 @@ type chart struct {
 	Kind   string        `json:"kind"` // line or step
 	X      []int64       `json:"x"`
 	Series []chartSeries `json:"series"`
+	// Min and Max fix the x range when the data alone gives none: uPlot
+	// stretches a single instant over years of empty axis.
+	Min *int64 `json:"min,omitempty"`
+	Max *int64 `json:"max,omitempty"`
+}
+
+// padSingle gives a chart whose points all share one time a range of pad
+// seconds either side of it.
+func (c *chart) padSingle(pad int64) {
+	if len(c.X) == 0 || c.X[0] != c.X[len(c.X)-1] {
+		c.Min, c.Max = nil, nil
+		return
+	}
+	lo, hi := c.X[0]-pad, c.X[0]+pad
+	c.Min, c.Max = &lo, &hi
 }
 
 type chartSeries struct {
@@ -69,6 +84,7 @@ func seriesChart(title, unit string, ss []Series) chart {
 			c.Series = append(c.Series, chartSeries{Label: s.Name + " limit", Values: th, Tone: "red", Dash: true})
 		}
 	}
+	c.padSingle(int64(time.Hour / time.Second))
 	return c
 }
 
@@ -83,6 +99,7 @@ func trendChart(t Trend) chart {
 	}
 	c := seriesChart("Controls passing and failing per day", "controls", []Series{pass, fail})
 	c.Kind = "step"
+	c.padSingle(int64(24 * time.Hour / time.Second))
 	if len(c.Series) == 2 {
 		c.Series[0].Tone, c.Series[1].Tone = "green", "red"
 	}

@@ -47,3 +47,27 @@ func TestTrendChart(t *testing.T) {
 		t.Fatalf("%+v", c)
 	}
 }
+
+// TestSingleInstantChartsGetARange checks that a chart whose points share
+// one time carries its own x range: uPlot would stretch one instant over
+// years of empty axis, as the demo's one-day trend and one evaluation did.
+func TestSingleInstantChartsGetARange(t *testing.T) {
+	t0 := time.Unix(1_700_000_000, 0)
+	c := seriesChart("x", "u", []Series{{Name: "a", Points: []Point{{t0, 1}}}, {Name: "b", Points: []Point{{t0, 2}}}})
+	if c.Min == nil || c.Max == nil || *c.Min != t0.Unix()-3600 || *c.Max != t0.Unix()+3600 {
+		t.Fatalf("one instant: range %v..%v, want an hour either side", c.Min, c.Max)
+	}
+	d := time.Date(2026, 3, 1, 15, 0, 0, 0, time.UTC)
+	tr := trendChart(Trend{Points: []TrendPoint{{d, 40, 2}}})
+	day := d.Truncate(24 * time.Hour).Unix()
+	if tr.Min == nil || *tr.Min != day-86400 || *tr.Max != day+86400 {
+		t.Fatalf("one day of trend: range %v..%v, want a day either side", tr.Min, tr.Max)
+	}
+	two := trendChart(Trend{Points: []TrendPoint{{d, 5, 1}, {d.Add(24 * time.Hour), 6, 0}}})
+	if two.Min != nil || two.Max != nil {
+		t.Fatal("a chart with a span of its own got a fixed range")
+	}
+	if empty := seriesChart("x", "", nil); empty.Min != nil {
+		t.Fatal("an empty chart got a range")
+	}
+}

@@ -42,7 +42,9 @@ func TestNotApplicableControls(t *testing.T) {
 	mustNotContain(t, body, "CC6.7-credentials")
 
 	_, body = b.get("/controls/CC6.7-credentials")
-	mustContain(t, body, badge, reason)
+	mustContain(t, body, badge, reason, `id="not-applicable"`, "left out of readiness")
+	_, body = b.get("/controls/CC8.1-changes")
+	mustNotContain(t, body, `id="not-applicable"`)
 
 	// Two of the four applicable controls pass: 50%, not 40%.
 	_, body = b.get("/")

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -99,6 +100,7 @@ var funcs = template.FuncMap{
 		return t.UTC().Format("2006-01-02")
 	},
 	"iso":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"age":    formatAge,
 	"pct":    func(f float64) string { return fmt.Sprintf("%.0f%%", f) },
 	"status": statusTone,
 	"label":  func(s string) string { return strings.ReplaceAll(s, "_", " ") },
@@ -139,6 +141,24 @@ func statusTone(s string) string {
 		return "none"
 	}
 	return "bad"
+}
+
+// formatAge says how long something is kept in whole days or hours, as a
+// person writes it, instead of Go's 720h0m0s.
+func formatAge(d time.Duration) string {
+	unit := func(n int64, one string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return strconv.FormatInt(n, 10) + " " + one + "s"
+	}
+	switch {
+	case d >= 24*time.Hour && d%(24*time.Hour) == 0:
+		return unit(int64(d/(24*time.Hour)), "day")
+	case d >= time.Hour && d%time.Hour == 0:
+		return unit(int64(d/time.Hour), "hour")
+	}
+	return d.String()
 }
 
 func formatTime(t time.Time) string {

@@ -11,6 +11,13 @@
   var plots = [];
   var height = 220;
 
+  // A chart with one instant comes with its own x range; uPlot would
+  // otherwise stretch that instant over years of empty axis.
+  function xScale(c) {
+    if (c.min == null || c.max == null) return { time: true };
+    return { time: true, range: function () { return [c.min, c.max]; } };
+  }
+
   function draw(root) {
     if (typeof uPlot === "undefined") return;
     var els = (root || document).querySelectorAll("[data-chart]");
@@ -33,7 +40,7 @@
         width: Math.max(el.clientWidth, 200),
         height: height,
         series: series,
-        scales: { x: { time: true } },
+        scales: { x: xScale(c) },
         axes: [{}, c.kind === "step"
           ? { label: c.unit || "", size: 60, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500] }
           : { label: c.unit || "", size: 60 }],
