@@ -38,7 +38,9 @@ type Store interface {
 // *ledger.Log implements it.
 type Log interface {
 	ledger.Appender
-	Size() uint64
+	// Latest is the size of the shared log, entries other replicas
+	// appended included.
+	Latest(ctx context.Context) (uint64, error)
 	Healthy() error
 	InclusionProof(ctx context.Context, index, size uint64) ([]tlog.Hash, error)
 	LeafHash(ctx context.Context, index uint64) (tlog.Hash, error)

@@ -31,8 +31,13 @@ type ledgerHealth struct {
 }
 
 func (c *Console) ledgerHealth(ctx context.Context) ledgerHealth {
-	h := ledgerHealth{Size: c.d.Log.Size(), Healthy: true, Witnesses: len(c.d.Witnesses)}
-	if err := c.d.Log.Healthy(); err != nil {
+	h := ledgerHealth{Healthy: true, Witnesses: len(c.d.Witnesses)}
+	size, err := c.d.Log.Latest(ctx)
+	h.Size = size
+	if err == nil {
+		err = c.d.Log.Healthy()
+	}
+	if err != nil {
 		h.Healthy, h.Problem = false, "The ledger cannot take entries right now; producers fail closed until it recovers."
 	}
 	cp, err := c.d.Store.LatestCheckpoint(ctx)

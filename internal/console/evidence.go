@@ -58,13 +58,19 @@ func (c *Console) evidencePage(w http.ResponseWriter, r *http.Request, v *viewer
 	q := r.URL.Query()
 	f := explorerFilter{Type: clip(q.Get("type"), 128), SubjectKind: clip(q.Get("subject_kind"), 128), SubjectID: clip(q.Get("subject_id"), 256),
 		From: clip(q.Get("from"), 10), To: clip(q.Get("to"), 10)}
-	d := explorerData{Filter: f, Size: c.d.Log.Size()}
+	d := explorerData{Filter: f}
 	render := func() {
 		c.render(w, r, http.StatusOK, "evidence", &view{V: v, Title: "Evidence", Nav: "evidence", Data: d})
 	}
 	ctx := r.Context()
+	// The shared log's size: on a replica, entries others appended too.
+	size, err := c.d.Log.Latest(ctx)
+	if err != nil {
+		c.fail(w, r, v, http.StatusServiceUnavailable, "The ledger cannot be read right now. Try again in a moment.")
+		return
+	}
+	d.Size = size
 	var raw []ledger.RawEntry
-	var err error
 	if f.empty() && v.User.Role.CrossTenant() {
 		d.Newest = true
 		end := d.Size

@@ -131,3 +131,33 @@ func TestExplorerPaging(t *testing.T) {
 	_, body = b.get("/evidence?from=yesterday")
 	mustContain(t, body, "Dates must look like")
 }
+
+// TestEvidenceFromAnotherReplica has a second log on the same store append
+// and publish, as another replica would: this console still lists and
+// verifies those entries, though its own process appended none of them.
+func TestEvidenceFromAnotherReplica(t *testing.T) {
+	e := newTestEnv(t, nil)
+	ctx := context.Background()
+	// Sign in first: that appends through this console's own log, which
+	// would catch it up.
+	b := e.browser()
+	b.login("ann", e.user("ann", access.RoleAuditor))
+	other, err := ledger.Open(ctx, e.st, ledger.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	for i := range 40 {
+		if _, err := other.Append(ctx, ledger.MustEvent("test.thing", "default", ledger.Actor{Kind: ledger.ActorService, ID: "replica-b"}, map[string]any{"n": i})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := ledger.NewSigner(other, e.signerKey).Publish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	last := other.Size() - 1
+	_, body := b.get("/evidence")
+	mustContain(t, body, fmt.Sprintf("/evidence/%d", last))
+	_, body = b.get(fmt.Sprintf("/evidence/%d/verify", last))
+	mustContain(t, body, fmt.Sprintf("Verified: entry %d", last))
+}
