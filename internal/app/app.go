@@ -23,6 +23,7 @@ import (
 	"github.com/attest-ai/attest/internal/demo"
 	"github.com/attest-ai/attest/internal/gateway"
 	"github.com/attest-ai/attest/internal/ledger"
+	"github.com/attest-ai/attest/internal/limits"
 	"github.com/attest-ai/attest/internal/privacy"
 	"github.com/attest-ai/attest/internal/records"
 	"github.com/attest-ai/attest/internal/registry"
@@ -91,6 +92,10 @@ type App struct {
 	// guard is the gateway's guard; nil means the no-op guard.
 	guard       gateway.Guard
 	sweepLimits func(context.Context, time.Time) (int64, error)
+	// limitCounters are the gateway's shared limit counters with
+	// PostgreSQL, which the console's sign-in limits use too; nil on the
+	// embedded store, where one process counts alone.
+	limitCounters limits.Backend
 	// AdminToken is set only on the first start, when the admin key was
 	// just created.
 	AdminToken string

@@ -23,5 +23,6 @@ func (a *App) mountConsole() {
 		Controls: consoleControls{eng: a.Controls, now: time.Now},
 		Reviews:  consoleReviews{rv: a.Reviews},
 		Audit:    consoleAudit{a: a},
+		Failures: a.limitCounters,
 	})
 }

@@ -170,6 +170,7 @@ func (a *App) openGateway(ctx context.Context) error {
 			return fmt.Errorf("create limit counters: %w", err)
 		}
 		d.Limits = lim
+		a.limitCounters = lim
 		a.sweepLimits = lim.Sweep
 	}
 	gw, err := gateway.New(ctx, cfg, d)

@@ -57,7 +57,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	}
 	name, pw := r.PostFormValue("name"), r.PostFormValue("password")
 	addr := clientAddr(r)
-	if blocked, left := c.ipLimit.blocked(addr); blocked {
+	if blocked, left := c.ipLimit.blocked(r.Context(), addr); blocked {
 		c.tooMany(w, r, name, left)
 		return
 	}
@@ -69,7 +69,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if known {
-		if blocked, left := c.usrLimit.blocked(u.Name); blocked {
+		if blocked, left := c.usrLimit.blocked(r.Context(), u.Name); blocked {
 			c.tooMany(w, r, name, left)
 			return
 		}
@@ -94,10 +94,10 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		reason = "disabled"
 	}
 	if reason != "" {
-		c.ipLimit.fail(addr)
+		c.ipLimit.fail(r.Context(), addr)
 		actor, tenant, subjects := consoleActor, c.d.Tenant, []ledger.Ref(nil)
 		if known {
-			c.usrLimit.fail(u.Name)
+			c.usrLimit.fail(r.Context(), u.Name)
 			actor, tenant, subjects = u.Actor(), u.Tenant, []ledger.Ref{u.ref()}
 		}
 		if _, err := c.d.Log.Append(r.Context(), ledger.MustEvent(EventLoginFailed, tenant, actor, map[string]any{"method": "password", "reason": reason}, subjects...)); err != nil {
@@ -106,7 +106,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		c.renderLogin(w, r, http.StatusUnauthorized, name, badLogin)
 		return
 	}
-	c.usrLimit.reset(u.Name)
+	c.usrLimit.reset(r.Context(), u.Name)
 	if err := c.startSession(w, r, u, "password"); err != nil {
 		c.d.Logger.Error("console login", "err", err)
 		c.renderLogin(w, r, http.StatusServiceUnavailable, name, "The sign-in could not be recorded, so it was refused. Try again in a moment.")

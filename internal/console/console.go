@@ -21,6 +21,7 @@ import (
 
 	"github.com/attest-ai/attest/internal/access"
 	"github.com/attest-ai/attest/internal/ledger"
+	"github.com/attest-ai/attest/internal/limits"
 	"github.com/attest-ai/attest/internal/privacy"
 	"github.com/attest-ai/attest/internal/records"
 	"golang.org/x/mod/sumdb/tlog"
@@ -77,6 +78,10 @@ type Deps struct {
 	Reviews   AccessReviewsSource
 	Audit     AuditExporter
 
+	// Failures, if set, keeps the failed sign-in counts, so that replicas
+	// sharing it (the gateway's PostgreSQL limit counters) enforce one
+	// allowance; without it each process counts its own.
+	Failures limits.Backend
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -86,8 +91,8 @@ type Console struct {
 	d        Deps
 	users    *users
 	sessions *sessions
-	ipLimit  *limiter
-	usrLimit *limiter
+	ipLimit  failureCounter
+	usrLimit failureCounter
 	pages    map[string]*tmpl
 	oidc     *oidcClient
 	exports  *exports
@@ -126,6 +131,10 @@ func New(d Deps) *Console {
 		usrLimit: newLimiter(failuresPerUser, failureWindow, 100_000, d.Now),
 		pages:    parsePages(),
 		exports:  newExports(d.DataDir),
+	}
+	if d.Failures != nil {
+		c.ipLimit = &sharedLimiter{b: d.Failures, kind: "address", max: failuresPerAddress, window: failureWindow, now: d.Now, log: d.Logger}
+		c.usrLimit = &sharedLimiter{b: d.Failures, kind: "user", max: failuresPerUser, window: failureWindow, now: d.Now, log: d.Logger}
 	}
 	if d.OIDC != nil {
 		c.oidc = newOIDCClient(*d.OIDC)

@@ -163,7 +163,7 @@ func (c *Console) oidcCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	addr := clientAddr(r)
-	if blocked, left := c.ipLimit.blocked(addr); blocked {
+	if blocked, left := c.ipLimit.blocked(r.Context(), addr); blocked {
 		c.tooMany(w, r, "", left)
 		return
 	}
@@ -178,7 +178,7 @@ func (c *Console) oidcCallback(w http.ResponseWriter, r *http.Request) {
 		reason = "disabled"
 	}
 	if reason != "" {
-		c.ipLimit.fail(addr)
+		c.ipLimit.fail(r.Context(), addr)
 		actor, tenant, subjects := consoleActor, c.d.Tenant, []ledger.Ref(nil)
 		if err == nil {
 			actor, tenant, subjects = u.Actor(), u.Tenant, []ledger.Ref{u.ref()}

@@ -1,15 +1,18 @@
 package console
 
 import (
+	"context"
 	"sync"
 	"time"
 )
 
-// limiter counts failed logins per key in fixed windows. The console keeps
-// two: per client address and per existing user name, so neither one
-// address guessing many passwords nor many addresses guessing one user's
-// password gets far. State is per process; with several replicas the
-// limits apply per replica.
+var _ failureCounter = (*limiter)(nil)
+
+// limiter counts failed logins per key in fixed windows, in this process.
+// The console keeps two: per client address and per existing user name, so
+// neither one address guessing many passwords nor many addresses guessing
+// one user's password gets far. With Deps.Failures set, sharedLimiter keeps
+// the counts where every replica sees them instead.
 type limiter struct {
 	mu      sync.Mutex
 	max     int
@@ -29,7 +32,7 @@ func newLimiter(max int, win time.Duration, maxKeys int, now func() time.Time) *
 }
 
 // blocked reports whether key used up its failures, and for how long.
-func (l *limiter) blocked(key string) (bool, time.Duration) {
+func (l *limiter) blocked(_ context.Context, key string) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	w, ok := l.hits[key]
@@ -45,7 +48,7 @@ func (l *limiter) blocked(key string) (bool, time.Duration) {
 }
 
 // fail counts one failure against key.
-func (l *limiter) fail(key string) {
+func (l *limiter) fail(_ context.Context, key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
@@ -64,7 +67,7 @@ func (l *limiter) fail(key string) {
 }
 
 // reset forgets key, after a successful login.
-func (l *limiter) reset(key string) {
+func (l *limiter) reset(_ context.Context, key string) {
 	l.mu.Lock()
 	delete(l.hits, key)
 	l.mu.Unlock()
