@@ -69,7 +69,7 @@ func (m consoleModels) Pending(ctx context.Context, tenant string) ([]console.Ap
 }
 
 func changeTitle(c registry.Change) string {
-	t := fmt.Sprintf("Move %s %s to %s@%s", c.Target.Kind, c.Target.Alias, c.Target.Name, c.Target.Version)
+	t := fmt.Sprintf("Point %s %s's %s alias at version %s", c.Target.Kind, c.Target.Name, c.Target.Alias, c.Target.Version)
 	if c.Target.Percent > 0 {
 		t += fmt.Sprintf(" (%d%% of traffic)", c.Target.Percent)
 	}

@@ -93,10 +93,10 @@ func period(r vendor.Review) string {
 	c := r.Coverage
 	var parts []string
 	if c.ReportKind != "" {
-		parts = append(parts, string(c.ReportKind))
+		parts = append(parts, c.ReportKind.Label())
 	}
 	if c.PeriodEnd != "" {
-		parts = append(parts, "period ending "+c.PeriodEnd)
+		parts = append(parts, "ending "+c.PeriodEnd)
 	}
 	if c.BridgeThrough != "" {
 		parts = append(parts, "bridged through "+c.BridgeThrough)
