@@ -262,8 +262,12 @@ func (a *App) Close() error {
 // then shuts down gracefully: in-flight requests finish, queued evidence is
 // committed and a final checkpoint is signed and offered to witnesses.
 func (a *App) Serve(ctx context.Context, l net.Listener) error {
+	proxies, err := a.Config.ProxyNetworks()
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
-		Handler:           a.Web,
+		Handler:           web.ClientAddress(proxies, a.Web),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn),
@@ -307,7 +311,7 @@ func (a *App) Serve(ctx context.Context, l net.Listener) error {
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	err := srv.Shutdown(sctx)
+	err = srv.Shutdown(sctx)
 	a.Log.Close()
 	if _, cerr := a.Signer.Publish(sctx); cerr != nil && !errors.Is(cerr, context.Canceled) {
 		a.Logger.Warn("final checkpoint", "err", cerr)

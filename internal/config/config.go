@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -34,6 +35,10 @@ type Config struct {
 	LogFormat string `yaml:"log_format"`
 	// MaxBodyBytes bounds request bodies on the management API.
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// TrustedProxies are the networks of load balancers in front of attest,
+	// as CIDRs: for requests from them, the client's address is taken from
+	// X-Forwarded-For. Empty means the connection's address is the client's.
+	TrustedProxies []string `yaml:"trusted_proxies"`
 	// Tenant is the default tenant the first admin key belongs to.
 	Tenant string `yaml:"tenant"`
 	// Demo seeds example evidence on first start so every page has data.
@@ -260,6 +265,7 @@ var envKeys = []struct {
 	{"ATTEST_TENANT", func(c *Config, v string) error { c.Tenant = v; return nil }},
 	{"ATTEST_DEMO", func(c *Config, v string) (err error) { c.Demo, err = strconv.ParseBool(v); return }},
 	{"ATTEST_MAX_BODY_BYTES", func(c *Config, v string) (err error) { c.MaxBodyBytes, err = strconv.ParseInt(v, 10, 64); return }},
+	{"ATTEST_TRUSTED_PROXIES", func(c *Config, v string) error { c.TrustedProxies = splitList(v); return nil }},
 	{"ATTEST_GC_PERCENT", func(c *Config, v string) (err error) { c.GCPercent, err = strconv.Atoi(v); return }},
 	{"ATTEST_LEDGER_ORIGIN", func(c *Config, v string) error { c.Ledger.Origin = v; return nil }},
 	{"ATTEST_CHECKPOINT_INTERVAL", func(c *Config, v string) (err error) {
@@ -323,6 +329,9 @@ func (c *Config) Validate() error {
 	if c.MaxBodyBytes < 1024 {
 		return errors.New("max_body_bytes must be at least 1024")
 	}
+	if _, err := c.ProxyNetworks(); err != nil {
+		return err
+	}
 	if c.GCPercent != -1 && c.GCPercent < 25 {
 		return fmt.Errorf("gc_percent %d: use 25 or more (100 is Go's default), or -1 to turn collection off", c.GCPercent)
 	}
@@ -383,4 +392,32 @@ func redact(u string) string {
 		}
 	}
 	return u
+}
+
+// ProxyNetworks parses TrustedProxies. A bare address is a network of one.
+func (c *Config) ProxyNetworks() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for i, s := range c.TrustedProxies {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				return nil, fmt.Errorf("trusted_proxies[%d] %q: use a CIDR such as 10.0.0.0/8 or an address such as 10.0.0.5", i, s)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+// splitList splits a comma-separated environment value, dropping blanks.
+func splitList(v string) []string {
+	var out []string
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }

@@ -207,3 +207,21 @@ func TestWitnesses(t *testing.T) {
 		}
 	}
 }
+
+// TestTrustedProxies checks that proxy networks are read from the file or
+// the environment and that a wrong one is named with what to write.
+func TestTrustedProxies(t *testing.T) {
+	c := Default()
+	c.TrustedProxies = []string{"10.0.0.0/8", "192.168.1.7", "fd00::/8"}
+	nets, err := c.ProxyNetworks()
+	if err != nil || len(nets) != 3 || nets[1].Bits() != 32 {
+		t.Fatalf("networks %v, %v", nets, err)
+	}
+	c.TrustedProxies = []string{"10.0.0.0/8", "lb.internal"}
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "trusted_proxies[1]") || !strings.Contains(err.Error(), "CIDR") {
+		t.Fatalf("a host name was accepted: %v", err)
+	}
+	if got := splitList(" 10.0.0.0/8, ,192.168.0.0/16 "); len(got) != 2 || got[1] != "192.168.0.0/16" {
+		t.Fatalf("splitList = %q", got)
+	}
+}
