@@ -250,6 +250,13 @@ func TestAuditExport(t *testing.T) {
 	if resp, _ := aud.get("/audit/exports/exp-nope"); resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("unknown export: %d", resp.StatusCode)
 	}
+	// An engineer of the same tenant sees the export but may not take the
+	// package, which holds every tenant's events.
+	eng := e.browser()
+	eng.login("eve", e.user("eve", access.RoleEngineer))
+	if resp, _ := eng.get(job + "/download"); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("engineer download: %d", resp.StatusCode)
+	}
 }
 
 func TestAdminCreatesUser(t *testing.T) {

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/attest-ai/attest/internal/access"
 )
 
 // exportJob is one audit export running in the background. Jobs live in
@@ -226,6 +228,12 @@ func (c *Console) exportPage(w http.ResponseWriter, r *http.Request, v *viewer) 
 func (c *Console) downloadExport(w http.ResponseWriter, r *http.Request, v *viewer) {
 	j := c.job(w, r, v)
 	if j == nil {
+		return
+	}
+	// The package holds the whole ledger, every tenant's events: it is for
+	// those who may export one and for auditors, not every reader.
+	if !v.User.Role.CrossTenant() && !v.User.Role.Can(access.PermCompliance) {
+		c.fail(w, r, v, http.StatusForbidden, "The audit package holds the events of every tenant, so it is downloaded by admins, compliance users and auditors.")
 		return
 	}
 	s := j.state()
