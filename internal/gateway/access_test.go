@@ -310,9 +310,19 @@ func TestAbuseAlertAndThrottle(t *testing.T) {
 // until its real count is known, so requests in flight cannot all pass a
 // budget that is nearly spent, and what goes unused is returned after.
 func TestTokenLimitsHoldUnderConcurrency(t *testing.T) {
-	e := newEnv(t)
+	// A slow upstream keeps the burst in flight together even on a loaded
+	// machine; the routes get room for it.
+	// The clock stands mid-minute, so the burst cannot straddle two
+	// windows.
+	mid := time.Now().Truncate(time.Minute).Add(30 * time.Second)
+	e := newEnv(t, func(c *gatewayConfig, d *gatewayDeps) {
+		for i := range c.Routes {
+			c.Routes[i].Timeout, c.Routes[i].AttemptTimeout = time.Minute, 30*time.Second
+		}
+		d.Now = func() time.Time { return mid }
+	})
 	e.auth.Add("sk-tpm", gateway.Caller{KeyID: "key_tpm", Tenant: "tenant-a", Role: gateway.RoleConsumer, Limits: limits.Limits{TPM: 400}})
-	e.openai.SetFault(func(int) gatewaytest.Fault { return gatewaytest.Fault{Delay: 200 * time.Millisecond} })
+	e.openai.SetFault(func(int) gatewaytest.Fault { return gatewaytest.Fault{Delay: time.Second} })
 	body := `{"model":"strict","max_tokens":100,"messages":[{"role":"user","content":"hello there"}]}`
 	var wg sync.WaitGroup
 	var ok, limited atomic.Int32
