@@ -108,12 +108,17 @@ func (c *Console) evidencePage(w http.ResponseWriter, r *http.Request, v *viewer
 		c.internal(w, r, v, err)
 		return
 	}
+	names := c.keyNames(ctx, v)
 	for _, e := range raw {
 		ev, err := ledger.ParseEntryData(e.Data)
 		if err != nil {
 			continue
 		}
-		d.Rows = append(d.Rows, entryRow{Index: e.Index, Type: ev.Type, Time: ev.Time, Tenant: ev.Tenant, Actor: string(ev.Actor.Kind) + " " + ev.Actor.ID, Subjects: ev.Subjects})
+		actor := string(ev.Actor.Kind) + " " + ev.Actor.ID
+		if n, ok := names[strings.TrimPrefix(ev.Actor.ID, "key:")]; ok && strings.HasPrefix(ev.Actor.ID, "key:") {
+			actor += " (" + n + ")"
+		}
+		d.Rows = append(d.Rows, entryRow{Index: e.Index, Type: ev.Type, Time: ev.Time, Tenant: ev.Tenant, Actor: actor, Subjects: ev.Subjects})
 	}
 	if d.Newest {
 		for i, j := 0, len(d.Rows)-1; i < j; i, j = i+1, j-1 {
@@ -296,3 +301,18 @@ func keyName(vkey string) string {
 }
 
 func b64(h tlog.Hash) string { return base64.StdEncoding.EncodeToString(h[:]) }
+
+// keyNames maps the ids of the API keys the viewer may see to their names,
+// so that entries written with a key say whose it is. Without them the id
+// alone is shown.
+func (c *Console) keyNames(ctx context.Context, v *viewer) map[string]string {
+	ks, err := c.d.Access.Keys(ctx, v.principal(), "")
+	if err != nil {
+		return nil
+	}
+	out := make(map[string]string, len(ks))
+	for _, k := range ks {
+		out[k.ID] = k.Name
+	}
+	return out
+}

@@ -161,3 +161,22 @@ func TestEvidenceFromAnotherReplica(t *testing.T) {
 	_, body = b.get(fmt.Sprintf("/evidence/%d/verify", last))
 	mustContain(t, body, fmt.Sprintf("Verified: entry %d", last))
 }
+
+// TestEvidenceNamesKeys checks that an entry written with an API key says
+// which key by its name, not only its id.
+func TestEvidenceNamesKeys(t *testing.T) {
+	e := newTestEnv(t, nil)
+	ctx := context.Background()
+	admin := access.Principal{ID: "t", Kind: "test", Role: access.RoleAdmin, ActorKind: ledger.ActorHuman}
+	_, k, err := e.access.CreateKey(ctx, admin, access.KeyRequest{Tenant: "default", Name: "billing-app", Role: access.RoleConsumer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.log.Append(ctx, ledger.MustEvent("test.thing", "default", ledger.Actor{Kind: ledger.ActorService, ID: "key:" + k.ID}, map[string]any{"n": 1})); err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser()
+	b.login("ann", e.user("ann", access.RoleAuditor))
+	_, body := b.get("/evidence")
+	mustContain(t, body, "key:"+k.ID+" (billing-app)")
+}
