@@ -3,33 +3,14 @@ package anthropic
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/attest-ai/attest/internal/gateway/chat"
 	"github.com/attest-ai/attest/internal/gateway/openai"
+	"github.com/attest-ai/attest/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	p := filepath.Join("testdata", name)
-	if *update {
-		os.WriteFile(p, got, 0o644)
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create)", err)
-	}
-	if string(want) != string(got) {
-		t.Errorf("%s differs:\n got %s\nwant %s", name, got, want)
-	}
-}
 
 const fullRequest = `{"model":"claude","max_tokens":100,
  "system":[{"type":"text","text":"s1"},{"type":"text","text":"s2"}],
@@ -58,10 +39,10 @@ func TestDecodeRequest(t *testing.T) {
 		t.Errorf("tool result %+v", p)
 	}
 	body, _, _ := EncodeRequest(r, "upstream")
-	golden(t, "forward.json", body)
+	golden.Check(t, "forward.json", body)
 	// Translated to OpenAI and back keeps the conversation.
 	oa, _ := openai.EncodeRequest(&chat.Request{Source: chat.Anthropic, Model: r.Model, System: r.System, Messages: r.Messages, Tools: r.Tools, ToolChoice: r.ToolChoice, MaxTokens: r.MaxTokens, Stop: r.Stop}, "gpt")
-	golden(t, "to_openai.json", oa)
+	golden.Check(t, "to_openai.json", oa)
 	back, err := openai.DecodeRequest(oa)
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +52,7 @@ func TestDecodeRequest(t *testing.T) {
 	if jsonMode {
 		t.Error("JSON mode without a response format")
 	}
-	golden(t, "from_openai.json", ab)
+	golden.Check(t, "from_openai.json", ab)
 }
 
 func TestJSONMode(t *testing.T) {
@@ -81,7 +62,7 @@ func TestJSONMode(t *testing.T) {
 	if err != nil || !jsonMode {
 		t.Fatalf("json mode %v %v", jsonMode, err)
 	}
-	golden(t, "json_mode.json", body)
+	golden.Check(t, "json_mode.json", body)
 	resp, err := DecodeResponse([]byte(`{"id":"m","type":"message","model":"c","content":[{"type":"tool_use","id":"t","name":"json_response","input":{"a":1}}],"stop_reason":"tool_use","usage":{"input_tokens":1,"output_tokens":2}}`), true)
 	if err != nil || resp.Text() != `{"a":1}` || resp.StopReason != chat.StopEnd {
 		t.Errorf("json mode answer %+v %v", resp, err)
@@ -96,7 +77,7 @@ func TestStreamRoundTrip(t *testing.T) {
 	for _, e := range chat.ResponseEvents(r, 4) {
 		wire = enc.Encode(wire, e)
 	}
-	golden(t, "stream.txt", wire)
+	golden.Check(t, "stream.txt", wire)
 	got, err := chat.Collect(t.Context(), NewStreamDecoder(io.NopCloser(strings.NewReader(string(wire))), false))
 	if err != nil {
 		t.Fatal(err)
@@ -112,7 +93,7 @@ func TestStreamRoundTrip(t *testing.T) {
 func TestResponse(t *testing.T) {
 	r := &chat.Response{ID: "m", Model: "c", StopReason: chat.StopLength, Parts: []chat.Part{{Type: chat.PartText, Text: "a"}, {Type: chat.PartToolCall, ToolName: "f", Args: "not json"}}}
 	b := EncodeResponse(r)
-	golden(t, "response.json", b)
+	golden.Check(t, "response.json", b)
 	back, err := DecodeResponse(b, false)
 	if err != nil || back.StopReason != chat.StopLength || back.Parts[1].Args != "{}" {
 		t.Errorf("round trip %+v %v", back, err)
@@ -332,7 +313,7 @@ func TestStructuredOutputs(t *testing.T) {
 		if err != nil || jsonMode {
 			t.Fatalf("json mode %v %v", jsonMode, err)
 		}
-		golden(t, "native_format.json", ab)
+		golden.Check(t, "native_format.json", ab)
 	}
 }
 

@@ -2,32 +2,13 @@ package openai
 
 import (
 	"encoding/json"
-	"flag"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/attest-ai/attest/internal/gateway/chat"
+	"github.com/attest-ai/attest/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	p := filepath.Join("testdata", name)
-	if *update {
-		os.WriteFile(p, got, 0o644)
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create)", err)
-	}
-	if string(want) != string(got) {
-		t.Errorf("%s differs:\n got %s\nwant %s", name, got, want)
-	}
-}
 
 const fullRequest = `{"model":"gpt","messages":[
  {"role":"system","content":"sys"},
@@ -66,19 +47,19 @@ func TestDecodeRequest(t *testing.T) {
 	}
 	// Same protocol: forwarded raw, unknown fields kept, model replaced.
 	body, _ := EncodeRequest(r, "upstream-model")
-	golden(t, "forward.json", body)
+	golden.Check(t, "forward.json", body)
 	// Built from the neutral form, as for a request that came in as
 	// Anthropic.
 	r.Source, r.Raw = chat.Anthropic, nil
 	body, _ = EncodeRequest(r, "upstream-model")
-	golden(t, "translated.json", body)
+	golden.Check(t, "translated.json", body)
 }
 
 func TestResponseRoundTrip(t *testing.T) {
 	r := &chat.Response{ID: "x", Model: "m", Created: 1, StopReason: chat.StopToolCalls, Usage: chat.Usage{InputTokens: 3, OutputTokens: 4},
 		Parts: []chat.Part{{Type: chat.PartText, Text: "hi <b>\n"}, {Type: chat.PartToolCall, ToolID: "c", ToolName: "f", Args: `{"q":1}`}}}
 	b := EncodeResponse(r)
-	golden(t, "response.json", b)
+	golden.Check(t, "response.json", b)
 	back, err := DecodeResponse(b)
 	if err != nil {
 		t.Fatal(err)
@@ -96,7 +77,7 @@ func TestStreamRoundTrip(t *testing.T) {
 	for _, e := range chat.ResponseEvents(r, 4) {
 		wire = enc.Encode(wire, e)
 	}
-	golden(t, "stream.txt", wire)
+	golden.Check(t, "stream.txt", wire)
 	got, err := chat.Collect(t.Context(), NewStreamDecoder(io.NopCloser(strings.NewReader(string(wire)))))
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package responses
 
 import (
 	"encoding/json"
-	"flag"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,24 +11,8 @@ import (
 	"github.com/attest-ai/attest/internal/gateway/anthropic"
 	"github.com/attest-ai/attest/internal/gateway/chat"
 	"github.com/attest-ai/attest/internal/gateway/openai"
+	"github.com/attest-ai/attest/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	p := filepath.Join("testdata", name)
-	if *update {
-		os.WriteFile(p, got, 0o644)
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create)", err)
-	}
-	if string(want) != string(got) {
-		t.Errorf("%s differs:\n got %s\nwant %s", name, got, want)
-	}
-}
 
 // decoded is what a golden file shows of a decoded request.
 type decoded struct {
@@ -98,7 +81,7 @@ func TestDecodeRequest(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, filepath.Join("decode", name+".golden"), append(out, '\n'))
+			golden.Check(t, filepath.Join("decode", name+".golden"), append(out, '\n'))
 		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	oresponses "github.com/openai/openai-go/v3/responses"
 
 	"github.com/attest-ai/attest/internal/gateway/chat"
+	"github.com/attest-ai/attest/internal/golden"
 )
 
 // fullEcho decodes the settings of a request that sets every one.
@@ -56,7 +57,7 @@ func TestEncodeResponse(t *testing.T) {
 				m.Echo = fullEcho(t)
 			}
 			b := EncodeResponse(&tc.resp, m)
-			golden(t, filepath.Join("encode", tc.name+".json"), b)
+			golden.Check(t, filepath.Join("encode", tc.name+".json"), b)
 			// The official SDK reads it as the response it expects.
 			var got oresponses.Response
 			if err := json.Unmarshal(b, &got); err != nil {

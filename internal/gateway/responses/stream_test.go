@@ -14,6 +14,7 @@ import (
 
 	"github.com/attest-ai/attest/internal/gateway/chat"
 	"github.com/attest-ai/attest/internal/gateway/sse"
+	"github.com/attest-ai/attest/internal/golden"
 )
 
 // sdkEvents reads a wire stream with the official SDK, checking that each
@@ -112,7 +113,7 @@ func TestStreamEncoder(t *testing.T) {
 			for _, e := range tc.events {
 				wire = enc.Encode(wire, e)
 			}
-			golden(t, filepath.Join("stream", tc.name+".txt"), wire)
+			golden.Check(t, filepath.Join("stream", tc.name+".txt"), wire)
 			events := sdkEvents(t, wire)
 			var types []string
 			var deltas strings.Builder
@@ -157,7 +158,7 @@ func TestStreamEncoderError(t *testing.T) {
 		wire = enc.Encode(wire, e)
 	}
 	wire = enc.EncodeError(wire, &chat.Error{Code: "upstream_stream_broken", Message: "the upstream stream broke off; the answer is incomplete"})
-	golden(t, filepath.Join("stream", "error.txt"), wire)
+	golden.Check(t, filepath.Join("stream", "error.txt"), wire)
 	events := sdkEvents(t, wire)
 	n := len(events)
 	if n < 2 {
